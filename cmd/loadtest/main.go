@@ -1,0 +1,79 @@
+// Command loadtest runs load scenarios against the TaskOverflow API and checks
+// how many TCP connections one instance can hold.
+//
+//	loadtest run SCENARIO [flags]   run a bundled scenario
+//	loadtest list                   list the bundled scenarios
+//	loadtest report SUMMARY.json    render a saved summary again (text, --html)
+//	loadtest merge A.json B.json…   merge summaries of runs made side by side
+//	loadtest conns HOST PORT        can one instance hold N connections?
+//
+// Exit codes: 0 ok, 99 thresholds crossed, 2 usage errors, 1 other failures.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK        = 0
+	exitFailure   = 1
+	exitUsage     = 2
+	exitThreshold = 99
+)
+
+const usage = `usage: loadtest COMMAND [flags]
+
+commands:
+  run SCENARIO [flags]    run a bundled scenario against --endpoint (or $ENDPOINT)
+  list                    list the bundled scenarios with their story
+  report SUMMARY.json     print a saved summary again; --html writes its report
+  merge A.json B.json...  merge summaries of runs made side by side (--out, --html)
+  conns HOST PORT         can one instance hold N parallel TCP connections?
+
+Run "loadtest COMMAND -h" for the flags of one command.
+Exit codes: 0 ok, 99 thresholds crossed, 2 usage error, 1 other failure.
+`
+
+func main() {
+	// The first SIGINT/SIGTERM cancels ctx: the run stops gracefully and still
+	// writes its summary. Once ctx is done the handlers are reset, so a second
+	// signal terminates the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return runScenario(ctx, rest, getenv, stdout, stderr)
+	case "list":
+		return runList(rest, stdout, stderr)
+	case "report":
+		return runReport(rest, stdout, stderr)
+	case "merge":
+		return runMerge(rest, stdout, stderr)
+	case "conns":
+		return runConns(ctx, rest, stdin, stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "loadtest: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+}
