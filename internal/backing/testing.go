@@ -1,0 +1,101 @@
+package backing
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// shared is the one Env a test binary starts through ForTest and stops in RunTests.
+var shared struct {
+	sync.Mutex
+	env     *Env
+	err     error
+	started bool
+	inMain  bool
+}
+
+// RunTests runs a package's tests and then stops the services ForTest
+// started. Call it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func RunTests(m *testing.M) int {
+	shared.Lock()
+	shared.inMain = true
+	shared.Unlock()
+	code := m.Run()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.env != nil {
+		if err := shared.env.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "backing: stopping services:", err)
+		}
+	}
+	return code
+}
+
+// ForTest returns the test binary's Postgres and Redis, starting them on
+// first use. It fails the test when they cannot start: a missing service is a
+// failure, never a skip. The package's TestMain must call RunTests.
+func ForTest(tb testing.TB) *Env {
+	tb.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if !shared.inMain {
+		tb.Fatal("backing.ForTest needs TestMain to call backing.RunTests")
+	}
+	if !shared.started {
+		shared.started = true
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		shared.env, shared.err = Start(ctx, Options{Getenv: os.Getenv})
+	}
+	if shared.err != nil {
+		tb.Fatalf("backing services: %v", shared.err)
+	}
+	return shared.env
+}
+
+// FreshDatabase creates an empty database on e's Postgres server and returns
+// its URL; the database is dropped when the test ends.
+func (e *Env) FreshDatabase(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	u, err := url.Parse(e.DatabaseURL)
+	if err != nil {
+		tb.Fatalf("DatabaseURL: %v", err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "test_" + hex.EncodeToString(b[:])
+	admin := *u
+	admin.Path = "/postgres"
+	if err := createDatabase(ctx, admin.String(), name); err != nil {
+		tb.Fatalf("create database %s: %v", name, err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, admin.String())
+		if err != nil {
+			tb.Logf("drop database %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			tb.Logf("drop database %s: %v", name, err)
+		}
+	})
+	fresh := *u
+	fresh.Path = "/" + name
+	return fresh.String()
+}
