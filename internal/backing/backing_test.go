@@ -112,4 +112,3 @@ func TestMissingBinariesNamed(t *testing.T) {
 		t.Errorf("got %q, want it to name %s", err, want)
 	}
 }
-
