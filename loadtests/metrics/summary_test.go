@@ -1,0 +1,127 @@
+package metrics
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// record feeds a deterministic half-run into rec: n requests of which every
+// seventh fails, checks, iterations, one error kind.
+func record(rec *Recorder, n int, offset int) {
+	for i := range n {
+		d := time.Duration(offset+i+1) * time.Millisecond
+		r := &Result{Name: "GET /api/v1/todos", Method: "GET", Duration: d, Waiting: d / 2, Sent: 100, Received: 1000, RequestID: fmt.Sprint("id-", offset+i)}
+		if i%7 == 0 {
+			r.Name, r.Kind, r.Status, r.Message = "DELETE /api/v1/todos/{id}", "status 404", 404, "404 Not Found"
+		}
+		sh := rec.Shard(i)
+		sh.Request(r)
+		sh.Check("is status 200", i%7 != 0)
+		sh.Iteration(d, i%10 == 0)
+	}
+}
+
+func TestMergeOfTwoHalvesEqualsOneRun(t *testing.T) {
+	start := time.Unix(1000, 0)
+	whole := NewRecorder(2, start)
+	a, b := NewRecorder(2, start), NewRecorder(3, start.Add(time.Second))
+	record(whole, 300, 0)
+	record(whole, 200, 300)
+	record(a, 300, 0)
+	record(b, 200, 300)
+	a.Dropped(3)
+	b.Dropped(4)
+	whole.Dropped(7)
+	a.Tick(start.Add(time.Second), 5)
+	b.Tick(start.Add(2*time.Second), 7)
+
+	sa, sb := a.Summary(start.Add(time.Second)), b.Summary(start.Add(2*time.Second))
+	// Merge what was read back from JSON, as "loadtest merge" does.
+	var files []*Summary
+	for _, s := range []*Summary{sa, sb} {
+		var buf bytes.Buffer
+		if err := s.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Read(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, back)
+	}
+	m, err := Merge(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := whole.Summary(start.Add(2 * time.Second))
+
+	tests := []struct {
+		what      string
+		got, want int64
+	}{
+		{"runs", int64(m.Runs), 2},
+		{"requests", m.Total().Count, w.Total().Count},
+		{"failed", m.Total().Failed, w.Total().Failed},
+		{"status 404", m.Total().Failures["status 404"], w.Total().Failures["status 404"]},
+		{"bytes received", m.Total().BytesReceived, w.Total().BytesReceived},
+		{"checks passed", m.ChecksTotal().Pass, w.ChecksTotal().Pass},
+		{"checks failed", m.ChecksTotal().Fail, w.ChecksTotal().Fail},
+		{"iterations complete", m.Iterations.Complete, w.Iterations.Complete},
+		{"iterations interrupted", m.Iterations.Interrupted, w.Iterations.Interrupted},
+		{"iterations dropped", m.Iterations.Dropped, w.Iterations.Dropped},
+		{"error groups", int64(len(m.Errors)), int64(len(w.Errors))},
+		{"errors counted", m.Errors[0].Count, w.Errors[0].Count},
+		{"series points", int64(len(m.Series)), 2},
+		{"series requests", m.Series[0].Requests + m.Series[1].Requests, 500},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.what, tc.got, tc.want)
+		}
+	}
+	for _, p := range []float64{0, 50, 95, 99, 100} {
+		if got, want := m.Total().Duration.Percentile(p), w.Total().Duration.Percentile(p); got != want {
+			t.Errorf("p%v of the merge: got %v, want %v", p, got, want)
+		}
+	}
+	if got, want := m.Slowest[0].Duration, 500*time.Millisecond; got != want {
+		t.Errorf("slowest: got %v, want %v", got, want)
+	}
+	if got, want := len(m.Slowest), MaxSlowest; got != want {
+		t.Errorf("slowest kept: got %d, want %d", got, want)
+	}
+	if !m.Start.Equal(start) || !m.End.Equal(start.Add(2*time.Second)) {
+		t.Errorf("span: got %v..%v, want %v..%v", m.Start, m.End, start, start.Add(2*time.Second))
+	}
+}
+
+func TestMergeRejectsOtherVersions(t *testing.T) {
+	if _, err := Merge(); err == nil {
+		t.Error("merge of nothing: got no error")
+	}
+	if _, err := Merge(&Summary{Version: 99}); err == nil {
+		t.Error("merge of version 99: got no error")
+	}
+	if _, err := Read(bytes.NewBufferString(`{"version": 7}`)); err == nil {
+		t.Error("read of version 7: got no error")
+	}
+	if _, err := Read(bytes.NewBufferString(`<html>`)); err == nil {
+		t.Error("read of html: got no error")
+	}
+}
+
+func TestNamesPastTheLimitAreFolded(t *testing.T) {
+	rec := NewRecorder(1, time.Unix(0, 0))
+	for i := range MaxNames + 50 {
+		rec.Shard(0).Request(&Result{Name: fmt.Sprintf("GET /todos/%d", i), Duration: time.Millisecond})
+	}
+	s := rec.Summary(time.Unix(1, 0))
+	if got, want := len(s.Requests), MaxNames+1; got != want {
+		t.Errorf("names: got %d, want %d", got, want)
+	}
+	if got, want := s.Requests[OtherName].Count, int64(50); got != want {
+		t.Errorf("folded requests: got %d, want %d", got, want)
+	}
+}
