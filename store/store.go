@@ -1,0 +1,88 @@
+// Package store keeps todos and users in Postgres through a pgxpool whose
+// every knob is set from configuration. Each SQL statement is logged through a
+// pgx tracer with the request id of the context it ran under.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/taskoverflow-lab/taskoverflow/config"
+)
+
+// DB is the Postgres store.
+type DB struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+// Open configures a pool for url (password, when given, replaces the URL's)
+// with the settings of cfg. It does not wait for the server: the first
+// statement connects.
+func Open(ctx context.Context, url, password string, cfg config.DBPool, log *slog.Logger) (*DB, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", redactParseError(err))
+	}
+	if password != "" {
+		pc.ConnConfig.Password = password
+	}
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	pc.MaxConns = cfg.MaxConns
+	pc.MinConns = cfg.MinConns
+	pc.MaxConnLifetime = cfg.MaxConnLifetime
+	pc.MaxConnLifetimeJitter = cfg.MaxConnLifetime / 10
+	pc.MaxConnIdleTime = cfg.MaxConnIdleTime
+	pc.HealthCheckPeriod = cfg.HealthCheckPeriod
+	pc.ConnConfig.Tracer = &tracer{log: log, slow: cfg.SlowQuery}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{pool: pool, log: log}, nil
+}
+
+// Close closes every connection, waiting for those in use to be released.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that Postgres answers, through the pool.
+func (db *DB) Ping(ctx context.Context) error { return classify(db.pool.Ping(ctx)) }
+
+// Stat returns the pool's statistics (for metrics).
+func (db *DB) Stat() *pgxpool.Stat { return db.pool.Stat() }
+
+// WaitReady pings until Postgres answers, ctx ends or limit passes, logging
+// each failed attempt.
+func (db *DB) WaitReady(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for {
+		err := db.pool.Ping(ctx)
+		if err == nil {
+			return nil
+		}
+		db.log.Warn("waiting for postgres", "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("postgres did not answer within %v: %w", limit, err)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// redactParseError keeps pgconn's parse errors from echoing the URL, which
+// may hold a password.
+func redactParseError(err error) error {
+	var pe interface{ Unwrap() error }
+	if errors.As(err, &pe) && pe.Unwrap() != nil {
+		return errors.New("cannot parse the connection string: " + pe.Unwrap().Error())
+	}
+	return errors.New("cannot parse the connection string")
+}

@@ -1,0 +1,48 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/taskoverflow-lab/taskoverflow/config"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/logging"
+	"github.com/taskoverflow-lab/taskoverflow/store"
+	"github.com/taskoverflow-lab/taskoverflow/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+
+// openFresh returns a migrated store on a new, empty database.
+func openFresh(t *testing.T) *store.DB {
+	t.Helper()
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), backing.ForTest(t).FreshDatabase(t), "", cfg.DB, logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openFresh(t) })
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	db := openFresh(t)
+	n, err := db.Migrate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("second Migrate: got %d applied, want 0", n)
+	}
+}
