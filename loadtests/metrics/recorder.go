@@ -139,10 +139,10 @@ func (r *Recorder) Summary(end time.Time) *Summary {
 			}
 			o.BytesSent += live.sent
 			o.BytesReceived += live.received
-			o.Duration.addDense(live.duration)
-			o.Connecting.addDense(live.connecting)
-			o.Waiting.addDense(live.waiting)
-			o.Receiving.addDense(live.receiving)
+			o.Duration.Merge(live.duration)
+			o.Connecting.Merge(live.connecting)
+			o.Waiting.Merge(live.waiting)
+			o.Receiving.Merge(live.receiving)
 		}
 		for name, c := range sh.checks {
 			o, ok := s.Checks[name]
@@ -202,9 +202,10 @@ type Shard struct {
 type errorKey struct{ name, kind, message string }
 
 type liveRequests struct {
-	count, failed, sent, received            int64
-	failures                                 map[string]int64
-	duration, connecting, waiting, receiving *hdrhistogram.Histogram
+	count, failed, sent, received int64
+	failures                      map[string]int64
+	// Sparse histograms: a run may have up to MaxNames names per shard.
+	duration, connecting, waiting, receiving *Histogram
 }
 
 func newShard() *Shard {
@@ -231,10 +232,10 @@ func (s *Shard) Request(r *Result) {
 		if live == nil {
 			live = &liveRequests{
 				failures:   map[string]int64{},
-				duration:   newDense(),
-				connecting: newDense(),
-				waiting:    newDense(),
-				receiving:  newDense(),
+				duration:   NewHistogram(),
+				connecting: NewHistogram(),
+				waiting:    NewHistogram(),
+				receiving:  NewHistogram(),
 			}
 			name := r.Name
 			if len(s.requests) >= MaxNames {
@@ -246,10 +247,10 @@ func (s *Shard) Request(r *Result) {
 	live.count++
 	live.sent += r.Sent
 	live.received += r.Received
-	recordDense(live.duration, r.Duration)
-	recordDense(live.connecting, r.Connecting)
-	recordDense(live.waiting, r.Waiting)
-	recordDense(live.receiving, r.Receiving)
+	live.duration.Record(r.Duration)
+	live.connecting.Record(r.Connecting)
+	live.waiting.Record(r.Waiting)
+	live.receiving.Record(r.Receiving)
 	s.sec.requests++
 	recordDense(s.sec.duration, r.Duration)
 	if r.Failed() {
