@@ -45,7 +45,7 @@ func causes() []Cause {
 // Classify returns the cause of a dial or read error.
 func Classify(err error) Cause {
 	switch {
-	case errors.Is(err, io.EOF):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return CauseEOF
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return CauseRefused

@@ -356,8 +356,7 @@ func (c *check) probe(conn net.Conn, br *bufio.Reader) (int, error) {
 // not HTTP).
 func isClose(err error) bool {
 	var ne net.Error
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) ||
-		Classify(err) != CauseOther
+	return errors.As(err, &ne) || Classify(err) != CauseOther
 }
 
 func (c *check) closed(ctx context.Context, id int, err error) {

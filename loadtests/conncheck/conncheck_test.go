@@ -408,6 +408,7 @@ func TestClassify(t *testing.T) {
 		{"dial timeout", &net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}, conncheck.CauseTimeout},
 		{"clean close", io.EOF, conncheck.CauseEOF},
 		{"wrapped close", fmt.Errorf("read: %w", io.EOF), conncheck.CauseEOF},
+		{"close mid-response", io.ErrUnexpectedEOF, conncheck.CauseEOF},
 		{"anything else", errors.New("boom"), conncheck.CauseOther},
 	}
 	for _, tt := range tests {

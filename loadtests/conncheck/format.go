@@ -34,6 +34,9 @@ func (r Report) Text() string {
 	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintf(&b, "Errors by cause: %s\n", joinCounts(r.Errors))
+		if r.Errors[CauseEMFILE] > 0 || r.Errors[CauseNoPort] > 0 {
+			b.WriteString("Some errors are on our side (emfile: our descriptor limit; no-local-port: our ephemeral ports), not the target's\n")
+		}
 	}
 	if len(r.ClosedBy) > 0 {
 		fmt.Fprintf(&b, "Closed by peer: %s\n", joinCounts(r.ClosedBy))
