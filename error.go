@@ -7,14 +7,15 @@ import (
 
 // Error codes: each maps to one HTTP status in the api package.
 const (
-	EINVALID      = "invalid"      // 400: the request is malformed or fails validation
-	EUNAUTHORIZED = "unauthorized" // 401: no session, or wrong credentials
-	ENOTFOUND     = "not_found"    // 404
-	ECONFLICT     = "conflict"     // 409: e.g. a username already taken
-	ETOOLARGE     = "too_large"    // 413: the body is over the limit
-	EOVERLOADED   = "overloaded"   // 503 with Retry-After: too many requests in flight
-	EUNAVAILABLE  = "unavailable"  // 503: a backing service does not answer
-	EINTERNAL     = "internal"     // 500: a bug; the message is never shown to clients
+	EINVALID      = "invalid"            // 400: the request is malformed or fails validation
+	EUNAUTHORIZED = "unauthorized"       // 401: no session, or wrong credentials
+	ENOTFOUND     = "not_found"          // 404
+	ECONFLICT     = "conflict"           // 409: e.g. a username already taken
+	ETOOLARGE     = "too_large"          // 413: the body is over the limit
+	EOVERLOADED   = "overloaded"         // 503 with Retry-After: too many requests in flight
+	EUNAVAILABLE  = "unavailable"        // 503: a backing service does not answer
+	EINTERNAL     = "internal"           // 500: a bug; the message is never shown to clients
+	EMETHOD       = "method_not_allowed" // 405: the path exists, the method does not
 )
 
 // Error is an application error: a machine code and a message safe to show to

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
+	"github.com/taskoverflow-lab/taskoverflow/logging"
+	"github.com/taskoverflow-lab/taskoverflow/middleware"
+)
+
+// statusOf maps each error code to its HTTP status.
+var statusOf = map[string]int{
+	taskoverflow.EINVALID:      http.StatusBadRequest,
+	taskoverflow.EUNAUTHORIZED: http.StatusUnauthorized,
+	taskoverflow.ENOTFOUND:     http.StatusNotFound,
+	taskoverflow.EMETHOD:       http.StatusMethodNotAllowed,
+	taskoverflow.ECONFLICT:     http.StatusConflict,
+	taskoverflow.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	taskoverflow.EOVERLOADED:   http.StatusServiceUnavailable,
+	taskoverflow.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	taskoverflow.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorBody is every error response: {"error": "...", "request_id": "..."}.
+type errorBody struct {
+	Error     string `json:"error"`
+	RequestID string `json:"request_id"`
+}
+
+// errorWriter returns the one function that writes errors to clients. It
+// maps the error's code to a status and writes a JSON body with a safe message
+// and the request id. Internal errors are logged in full (the client sees only
+// "internal error"), unavailable ones at warn with their cause; the message of
+// every error goes on the request's finishing log line.
+func errorWriter(log *slog.Logger) middleware.ErrorWriter {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		ctx := r.Context()
+		code, msg := taskoverflow.ErrorCode(err), taskoverflow.ErrorMessage(err)
+		switch code {
+		case taskoverflow.EINTERNAL:
+			log.ErrorContext(ctx, "internal error", "err", err.Error())
+		case taskoverflow.EUNAVAILABLE:
+			log.WarnContext(ctx, "backing service unavailable", "err", err.Error())
+		}
+		middleware.AddLogAttrs(ctx, slog.String("error", msg))
+		status, ok := statusOf[code]
+		if !ok {
+			status = http.StatusInternalServerError
+		}
+		if code == taskoverflow.EUNAVAILABLE {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeJSON(w, status, errorBody{Error: msg, RequestID: logging.RequestIDFrom(ctx)})
+	}
+}
+
+// writeJSON writes v as the JSON body with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
