@@ -30,7 +30,8 @@ Flags (durations in ms take a plain number, or a Go duration such as 2s):
   -s, --sleep MS          pause between two dials, in ms (default 10)
   -d, --dial-timeout MS   handshake timeout, in ms (default 5000)
   -i, --interval MS       period of the progress lines, in ms (default 1000)
-      --hold DURATION     keep the connections open this long after the last dial (default 1s)
+      --hold DURATION     keep the connections open this long after the last dial (default 1s);
+                          with --http, answers arriving after it are not counted
       --http PATH         send "GET PATH HTTP/1.1" on each connection and count the served ones
       --json              print the final report as JSON on stdout (progress goes to stderr)
       --warn-fd           start even when N does not fit in our RLIMIT_NOFILE (warn instead)
@@ -106,11 +107,7 @@ func runConns(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if opts.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		err = enc.Encode(struct {
-			conncheck.Report
-			ElapsedMS float64 `json:"elapsed_ms"`
-			Passed    bool    `json:"passed"`
-		}{report, float64(report.Elapsed.Microseconds()) / 1000, report.Passed()})
+		err = enc.Encode(report)
 	} else {
 		err = report.WriteText(stdout)
 	}

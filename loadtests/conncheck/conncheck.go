@@ -3,6 +3,7 @@ package conncheck
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -87,6 +88,16 @@ type Report struct {
 	Interrupted bool `json:"interrupted"`
 }
 
+// MarshalJSON writes the report with its duration in milliseconds and the verdict of Passed.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return json.Marshal(struct {
+		plain
+		ElapsedMS float64 `json:"elapsed_ms"`
+		Passed    bool    `json:"passed"`
+	}{plain(r), float64(r.Elapsed.Microseconds()) / 1000, r.Passed()})
+}
+
 // Passed reports whether every connection was established and still open at the end and, with
 // the HTTP probe, every one of them was served.
 func (r Report) Passed() bool {
@@ -153,6 +164,7 @@ func (c Config) validate() (Config, error) {
 	if c.Host == "" {
 		c.Host = c.Addr.String()
 	}
+	c.Host = strings.TrimSuffix(strings.TrimPrefix(c.Host, "["), "]")
 	return c, nil
 }
 
@@ -257,9 +269,7 @@ func (c *check) run(ctx context.Context) (interrupted bool, elapsed time.Duratio
 
 // freezeAndClose stops counting, then closes every connection and aborts pending dials.
 func (c *check) freezeAndClose(closeAll context.CancelFunc) {
-	c.tracker.mu.Lock()
-	c.tracker.frozen = true
-	c.tracker.mu.Unlock()
+	c.tracker.stop()
 	closeAll()
 }
 

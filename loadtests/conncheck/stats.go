@@ -200,6 +200,13 @@ func (t *tracker) closed(cause Cause) {
 	}
 }
 
+// stop freezes the counts: later events are ignored.
+func (t *tracker) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.frozen = true
+}
+
 // snapshot returns the current counts.
 func (t *tracker) snapshot() Stats {
 	t.mu.Lock()
