@@ -1,0 +1,38 @@
+// Package loadtests is a load engine in plain Go, with k6's executors and
+// Locust's user model.
+//
+// A run has four parts, each replaceable:
+//
+//   - executors (one file each: constant_vus.go, ramping_vus.go,
+//     shared_iterations.go, per_vu_iterations.go, constant_arrival_rate.go,
+//     ramping_arrival_rate.go) decide when VUs start iterations;
+//   - the VU loop (scenario_run.go, user.go, vu.go) runs a User's tasks on a
+//     VU with its own HTTP client, cookie jar and keep-alive connections,
+//     and times every request through net/http/httptrace;
+//   - the aggregator (package metrics) keeps HDR histograms and counters,
+//     sharded so that recording never waits on a global lock;
+//   - outputs (package report) print the progress line and k6's summary,
+//     and write summary.json and the HTML report.
+//
+// A plan is Go code:
+//
+//	plan := loadtests.Plan{
+//		Name: "studiers",
+//		Scenarios: []loadtests.Scenario{{
+//			Name: "studier",
+//			Executor: loadtests.RampingVUs{Stages: []loadtests.Stage{
+//				{Duration: 2 * time.Minute, Target: 1000},
+//				{Duration: 2 * time.Minute, Target: 0},
+//			}},
+//			User: loadtests.Func("list todos", func(vu *loadtests.VU) error {
+//				r := vu.Get("/api/v1/todos")
+//				vu.Check("is status 200", r.Status == 200)
+//				return vu.Sleep(2 * time.Minute)
+//			}),
+//		}},
+//		Thresholds: []string{"checks>0.99", "http_req_duration{p95}<500ms"},
+//	}
+//	summary, err := loadtests.Run(ctx, plan, loadtests.Options{Endpoint: "http://127.0.0.1:6400"})
+//
+// Bundled plans live in package scenarios.
+package loadtests

@@ -1,0 +1,337 @@
+package loadtests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
+)
+
+// ErrInvalid is wrapped by every error about a plan or options that cannot
+// run: callers report those as usage errors.
+var ErrInvalid = errors.New("invalid")
+
+// Defaults, as k6's.
+const (
+	DefaultGracefulStop   = 30 * time.Second
+	DefaultRequestTimeout = 60 * time.Second
+	DefaultMaxDuration    = 10 * time.Minute
+)
+
+// Plan is one load test: scenarios that run side by side, each with its own
+// executor, and what to check once they end.
+type Plan struct {
+	Name      string
+	Scenarios []Scenario
+	// Thresholds decide the run's verdict (see metrics.Threshold).
+	Thresholds []string
+	// Teardown runs once after every scenario ended, on a VU of its own
+	// with an iteration that is never interrupted: count what the run left
+	// behind, check it, report it.
+	Teardown func(vu *VU) error
+}
+
+// Scenario is one workload of a plan.
+type Scenario struct {
+	Name     string
+	Executor Executor
+	User     User
+	// StartTime delays the scenario from the start of the run.
+	StartTime time.Duration
+	// GracefulStop is how long iterations running when the scenario ends
+	// may go on before they are interrupted. Zero means k6's default, 30 s;
+	// a negative value means none.
+	GracefulStop time.Duration
+}
+
+// Options are how a plan is run.
+type Options struct {
+	// Endpoint is the base URL requests are relative to.
+	Endpoint string
+	// TimeScale compresses every duration, stage and sleep (0.05 runs a
+	// ten-minute plan in half a minute). Zero means 1.
+	TimeScale float64
+	// VUsScale scales every VU count (and shared iteration counts and
+	// arrival rates with it, so each VU keeps its share of the work). Zero
+	// means 1.
+	VUsScale float64
+	// RequestTimeout bounds each request; zero means 60 s, as k6.
+	RequestTimeout time.Duration
+	// OnTick, when set, is called about once a second with the live state
+	// of the run, and once more at the end with Done set.
+	OnTick func(Progress)
+}
+
+// Progress is the live state of a run.
+type Progress struct {
+	Elapsed     time.Duration
+	VUs         int64
+	VUsMax      int64
+	Complete    int64
+	Interrupted int64
+	Dropped     int64
+	Requests    int64
+	Failed      int64
+	// Last is the last second of the run.
+	Last      metrics.Point
+	Scenarios []ScenarioProgress
+	Done      bool
+}
+
+// ScenarioProgress is the live state of one scenario.
+type ScenarioProgress struct {
+	Name string
+	// Fraction of the scenario done, 0 to 1.
+	Fraction float64
+	VUs      int64
+	// Detail reads as k6's progress bars: "20 VUs 07m09.0s/10m0s 400/400 shared iters".
+	Detail string
+}
+
+func (p Plan) validate() error {
+	if len(p.Scenarios) == 0 {
+		return fmt.Errorf("%w plan %q: no scenarios", ErrInvalid, p.Name)
+	}
+	seen := map[string]bool{}
+	for _, s := range p.Scenarios {
+		if s.Name == "" {
+			return fmt.Errorf("%w plan %q: a scenario has no name", ErrInvalid, p.Name)
+		}
+		if seen[s.Name] {
+			return fmt.Errorf("%w plan %q: two scenarios named %q", ErrInvalid, p.Name, s.Name)
+		}
+		seen[s.Name] = true
+		if s.Executor == nil {
+			return fmt.Errorf("%w scenario %q: no executor", ErrInvalid, s.Name)
+		}
+		if err := s.Executor.validate(); err != nil {
+			return fmt.Errorf("%w scenario %q (%s): %v", ErrInvalid, s.Name, s.Executor.Name(), err)
+		}
+		if err := s.User.validate(); err != nil {
+			return fmt.Errorf("%w scenario %q: %v", ErrInvalid, s.Name, err)
+		}
+		if s.StartTime < 0 {
+			return fmt.Errorf("%w scenario %q: negative start time", ErrInvalid, s.Name)
+		}
+	}
+	if _, err := metrics.ParseThresholds(p.Thresholds); err != nil {
+		return fmt.Errorf("%w plan %q: %v", ErrInvalid, p.Name, err)
+	}
+	return nil
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.TimeScale == 0:
+		o.TimeScale = 1
+	case o.TimeScale < 0 || math.IsNaN(o.TimeScale) || math.IsInf(o.TimeScale, 0):
+		return fmt.Errorf("%w time scale %v: want a positive number", ErrInvalid, o.TimeScale)
+	}
+	switch {
+	case o.VUsScale == 0:
+		o.VUsScale = 1
+	case o.VUsScale < 0 || math.IsNaN(o.VUsScale) || math.IsInf(o.VUsScale, 0):
+		return fmt.Errorf("%w VUs scale %v: want a positive number", ErrInvalid, o.VUsScale)
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.RequestTimeout < 0 {
+		return fmt.Errorf("%w request timeout %v: want a positive duration", ErrInvalid, o.RequestTimeout)
+	}
+	u, err := url.Parse(o.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w endpoint %q: want a URL such as http://127.0.0.1:6400", ErrInvalid, o.Endpoint)
+	}
+	o.Endpoint = strings.TrimRight(o.Endpoint, "/")
+	return nil
+}
+
+// Validate checks a plan and options without running anything; the error
+// wraps ErrInvalid.
+func Validate(plan Plan, opts Options) error {
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	return plan.validate()
+}
+
+// engine is one run of a plan.
+type engine struct {
+	endpoint       string
+	timeScale      float64
+	requestTimeout time.Duration
+	epoch          time.Time
+	rec            *metrics.Recorder
+	nextVU         atomic.Int64
+	runs           []*scenarioRun
+}
+
+func (e *engine) scaleTime(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * e.timeScale)
+}
+
+func (e *engine) unscaleTime(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / e.timeScale)
+}
+
+// Run runs the plan and returns its summary, with the plan's thresholds
+// evaluated. Cancelling ctx stops the run gracefully, as the end of every
+// scenario does: no new iterations, running ones get their graceful stop,
+// and the summary still comes back. Run returns an error wrapping ErrInvalid
+// when the plan or options cannot run; it does not fail because requests do.
+func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error) {
+	if err := Validate(plan, opts); err != nil {
+		return nil, err
+	}
+	_ = opts.validate() // apply defaults to this copy
+	thresholds, _ := metrics.ParseThresholds(plan.Thresholds)
+	start := time.Now()
+	e := &engine{
+		endpoint:       opts.Endpoint,
+		timeScale:      opts.TimeScale,
+		requestTimeout: opts.RequestTimeout,
+		epoch:          start,
+		rec:            metrics.NewRecorder(min(2*runtime.GOMAXPROCS(0), 16), start),
+	}
+	for _, sc := range plan.Scenarios {
+		sc.Executor = sc.Executor.scaled(opts.TimeScale, opts.VUsScale)
+		sc.StartTime = e.scaleTime(sc.StartTime)
+		switch {
+		case sc.GracefulStop == 0:
+			sc.GracefulStop = e.scaleTime(DefaultGracefulStop)
+		case sc.GracefulStop < 0:
+			sc.GracefulStop = 0
+		default:
+			sc.GracefulStop = e.scaleTime(sc.GracefulStop)
+		}
+		e.runs = append(e.runs, &scenarioRun{eng: e, sc: sc})
+	}
+
+	tickerDone := make(chan struct{})
+	stopTicker := make(chan struct{})
+	go func() {
+		defer close(tickerDone)
+		e.tickEachSecond(stopTicker, opts.OnTick)
+	}()
+
+	var wg sync.WaitGroup
+	for _, s := range e.runs {
+		wg.Go(func() { s.run(ctx) })
+	}
+	wg.Wait()
+
+	if plan.Teardown != nil {
+		e.teardown(ctx, plan.Teardown)
+	}
+	close(stopTicker)
+	<-tickerDone
+	end := time.Now()
+	last := e.rec.Tick(end, 0)
+	sum := e.rec.Summary(end)
+	sum.Plan = plan.Name
+	for _, s := range e.runs {
+		sum.Scenarios = append(sum.Scenarios, metrics.ScenarioInfo{
+			Name: s.sc.Name, Executor: s.sc.Executor.Name(),
+			Description: s.sc.Executor.describe(s.sc.GracefulStop),
+			MaxVUs:      s.sc.Executor.maxVUs(),
+		})
+		sum.VUsMax += s.allocated.Load()
+	}
+	sum.Thresholds, _ = metrics.EvaluateAll(sum, thresholds)
+	if opts.OnTick != nil {
+		p := e.progress(end, last)
+		p.Done = true
+		opts.OnTick(p)
+	}
+	return sum, nil
+}
+
+// tickEachSecond closes a point of the time series on every whole second of
+// the wall clock, so that runs made side by side line up when merged.
+func (e *engine) tickEachSecond(stop <-chan struct{}, onTick func(Progress)) {
+	for {
+		now := time.Now()
+		next := now.Truncate(time.Second).Add(time.Second)
+		t := time.NewTimer(next.Sub(now))
+		select {
+		case <-stop:
+			t.Stop()
+			return
+		case now = <-t.C:
+		}
+		p := e.rec.Tick(now, e.activeVUs())
+		if onTick != nil {
+			onTick(e.progress(now, p))
+		}
+	}
+}
+
+func (e *engine) activeVUs() int64 {
+	var n int64
+	for _, s := range e.runs {
+		n += s.active.Load()
+	}
+	return n
+}
+
+func (e *engine) progress(now time.Time, last metrics.Point) Progress {
+	p := Progress{Elapsed: now.Sub(e.epoch), Last: last, VUs: e.activeVUs()}
+	for _, pt := range e.rec.Series() {
+		p.Requests += pt.Requests
+		p.Failed += pt.Failed
+		p.Complete += pt.Iterations
+		p.Interrupted += pt.Interrupted
+		p.Dropped += pt.Dropped
+	}
+	for _, s := range e.runs {
+		p.VUsMax += s.allocated.Load()
+		frac, detail := s.sc.Executor.progress(s, s.elapsed(now))
+		p.Scenarios = append(p.Scenarios, ScenarioProgress{
+			Name: s.sc.Name, Fraction: min(max(frac, 0), 1), VUs: s.active.Load(), Detail: detail,
+		})
+	}
+	return p
+}
+
+// teardown runs the plan's teardown on a VU of its own. It is not cut short
+// by a graceful stop, only bounded.
+func (e *engine) teardown(ctx context.Context, f func(vu *VU) error) {
+	vu := e.newVU("teardown")
+	defer vu.close()
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*e.requestTimeout)
+	defer cancel()
+	vu.ctx = tctx
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		return f(vu)
+	}()
+	if err != nil {
+		vu.shard.Error("teardown", "teardown", err.Error())
+	}
+}
+
+func scaleDuration(d time.Duration, f float64) time.Duration {
+	return time.Duration(float64(d) * f)
+}
+
+// scaleCount scales a VU count or a number of iterations; a positive count
+// never scales to zero.
+func scaleCount(n int, f float64) int {
+	if n <= 0 {
+		return n
+	}
+	return max(int(math.Round(float64(n)*f)), 1)
+}

@@ -1,0 +1,466 @@
+package loadtests
+
+import (
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
+)
+
+// RequestIDHeader is the header every request carries with a fresh id, so
+// that any slow or failed request in a report can be found in the server's
+// logs.
+const RequestIDHeader = "X-Request-ID"
+
+// VU is one virtual user. Each VU has its own HTTP client: its own cookie
+// jar (a login sticks to the VU) and its own keep-alive connections. A VU
+// runs one iteration at a time, so its methods are not safe for concurrent
+// use; scenario code never needs that.
+type VU struct {
+	// ID is unique within the run, starting at 1.
+	ID int
+	// Scenario is the name of the scenario the VU runs in.
+	Scenario string
+	// Endpoint is the base URL requests are relative to, without a trailing
+	// slash.
+	Endpoint string
+	// Iteration counts the iterations this VU started, from 0.
+	Iteration int
+	// State is free for scenario code, kept across iterations: a username,
+	// the ids a user created. It survives until the VU stops.
+	State any
+
+	ctx     context.Context
+	run     *engine
+	client  *http.Client
+	shard   *metrics.Shard
+	rng     *rand.Rand
+	started bool
+	sent    atomic.Int64
+	recv    atomic.Int64
+	body    bytes.Buffer
+	trace   phaseTrace
+}
+
+func (e *engine) newVU(scenario string) *VU {
+	id := int(e.nextVU.Add(1))
+	var seed [32]byte
+	_, _ = crand.Read(seed[:])
+	vu := &VU{
+		ID:       id,
+		Scenario: scenario,
+		Endpoint: e.endpoint,
+		run:      e,
+		shard:    e.rec.Shard(id),
+		rng:      rand.New(rand.NewChaCha8(seed)),
+		ctx:      context.Background(),
+	}
+	jar, _ := cookiejar.New(nil)
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	vu.client = &http.Client{
+		Jar: jar,
+		Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := dialer.DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return &countingConn{Conn: c, vu: vu}, nil
+			},
+			ForceAttemptHTTP2:     true,
+			MaxIdleConnsPerHost:   4,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		},
+	}
+	vu.trace.init(e.epoch)
+	return vu
+}
+
+// close drops the VU's idle connections.
+func (vu *VU) close() {
+	vu.client.CloseIdleConnections()
+}
+
+// Context returns the context of the running iteration: it is done when the
+// iteration is interrupted.
+func (vu *VU) Context() context.Context { return vu.ctx }
+
+// Rand returns the VU's random source (not for secrets).
+func (vu *VU) Rand() *rand.Rand { return vu.rng }
+
+// Check records the outcome of a named check and returns ok, as k6's check.
+func (vu *VU) Check(name string, ok bool) bool {
+	vu.shard.Check(name, ok)
+	return ok
+}
+
+// Report adds v to a finding of the run, such as the number of todos a
+// scenario left behind; findings appear in the summary.
+func (vu *VU) Report(name string, v int64) { vu.shard.Finding(name, v) }
+
+// Sleep pauses the VU for d, compressed by the run's time scale. It returns
+// the iteration context's error when the iteration is interrupted first.
+func (vu *VU) Sleep(d time.Duration) error {
+	d = vu.run.scaleTime(d)
+	if d <= 0 {
+		return vu.ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-vu.ctx.Done():
+		return vu.ctx.Err()
+	}
+}
+
+// Request describes one HTTP request.
+type Request struct {
+	Method string
+	// URL is a path joined to the endpoint ("/api/v1/todos") or an absolute
+	// http(s) URL.
+	URL string
+	// Name groups the request in the results; it defaults to the method and
+	// the path. Give one to URLs holding ids: "DELETE /api/v1/todos/{id}".
+	Name   string
+	Header http.Header
+	// Body is sent as is. With a nil Body, JSON (when not nil) is marshalled
+	// and sent with Content-Type application/json.
+	Body []byte
+	JSON any
+	// Timeout overrides the run's request timeout (60 s by default, as k6).
+	Timeout time.Duration
+}
+
+// Option adjusts a Request made through Get, Post, Put or Delete.
+type Option func(*Request)
+
+// Name sets the name a request is grouped under.
+func Name(name string) Option { return func(r *Request) { r.Name = name } }
+
+// Header adds a request header.
+func Header(key, value string) Option {
+	return func(r *Request) {
+		if r.Header == nil {
+			r.Header = http.Header{}
+		}
+		r.Header.Add(key, value)
+	}
+}
+
+// Response is what a request returned.
+type Response struct {
+	// Status is the HTTP status, 0 when no response arrived (see Err).
+	Status int
+	Header http.Header
+	// Body holds the whole body. It is valid until the VU's next request:
+	// copy it to keep it longer.
+	Body []byte
+	// Err is set when no complete response arrived: a timeout, a refused
+	// or reset connection, or the iteration was interrupted.
+	Err error
+	// RequestID is the X-Request-ID the request was sent with.
+	RequestID string
+	// Duration is sending + waiting + receiving (until the error if any).
+	Duration time.Duration
+}
+
+// JSON decodes the body into v. It returns an error naming the status when
+// the body is not the JSON wanted.
+func (r *Response) JSON(v any) error {
+	if r.Err != nil {
+		return r.Err
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return fmt.Errorf("status %d: body is not the JSON wanted: %w", r.Status, err)
+	}
+	return nil
+}
+
+// Get sends a GET request.
+func (vu *VU) Get(url string, opts ...Option) *Response {
+	return vu.send(http.MethodGet, url, nil, opts)
+}
+
+// Post sends a POST request; body is sent as JSON unless it is a []byte or
+// a string.
+func (vu *VU) Post(url string, body any, opts ...Option) *Response {
+	return vu.send(http.MethodPost, url, body, opts)
+}
+
+// Put sends a PUT request; body as for Post.
+func (vu *VU) Put(url string, body any, opts ...Option) *Response {
+	return vu.send(http.MethodPut, url, body, opts)
+}
+
+// Delete sends a DELETE request.
+func (vu *VU) Delete(url string, opts ...Option) *Response {
+	return vu.send(http.MethodDelete, url, nil, opts)
+}
+
+func (vu *VU) send(method, url string, body any, opts []Option) *Response {
+	req := Request{Method: method, URL: url}
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		req.Body = b
+	case string:
+		req.Body = []byte(b)
+	default:
+		req.JSON = b
+	}
+	for _, o := range opts {
+		o(&req)
+	}
+	return vu.Do(req)
+}
+
+// Do sends one request, records its result and returns the response. A
+// request cut off because the iteration was interrupted is not recorded.
+func (vu *VU) Do(r Request) *Response {
+	resp := &Response{RequestID: vu.newRequestID()}
+	target := r.URL
+	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
+		if !strings.HasPrefix(target, "/") {
+			target = "/" + target
+		}
+		target = vu.Endpoint + target
+	}
+	if r.Method == "" {
+		r.Method = http.MethodGet
+	}
+	body := r.Body
+	if body == nil && r.JSON != nil {
+		b, err := json.Marshal(r.JSON)
+		if err != nil {
+			resp.Err = fmt.Errorf("marshal request body: %w", err)
+			return resp
+		}
+		body = b
+	}
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = vu.run.requestTimeout
+	}
+	ctx, cancel := context.WithTimeout(vu.ctx, timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &vu.trace.hooks), r.Method, target, rd)
+	if err != nil {
+		resp.Err = fmt.Errorf("bad request %s %s: %w", r.Method, target, err)
+		vu.shard.Error(vu.Scenario, "request", resp.Err.Error())
+		return resp
+	}
+	for k, vs := range r.Header {
+		hreq.Header[k] = vs
+	}
+	hreq.Header.Set(RequestIDHeader, resp.RequestID)
+	hreq.Header.Set("User-Agent", "taskoverflow-loadtest/1")
+	if body != nil && r.JSON != nil && hreq.Header.Get("Content-Type") == "" {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	name := r.Name
+	if name == "" {
+		name = r.Method + " " + hreq.URL.Path
+	}
+
+	sent0, recv0 := vu.sent.Load(), vu.recv.Load()
+	vu.trace.reset()
+	start := time.Now()
+	hresp, err := vu.client.Do(hreq)
+	if err == nil {
+		vu.body.Reset()
+		_, err = vu.body.ReadFrom(hresp.Body)
+		hresp.Body.Close()
+		resp.Status = hresp.StatusCode
+		resp.Header = hresp.Header
+		resp.Body = vu.body.Bytes()
+	}
+	end := vu.trace.now()
+	resp.Err = err
+
+	res := metrics.Result{
+		Name: name, Method: r.Method, URL: hreq.URL.String(), Status: resp.Status,
+		Start: start, RequestID: resp.RequestID,
+		Sent: vu.sent.Load() - sent0, Received: vu.recv.Load() - recv0,
+	}
+	vu.trace.phases(&res, end)
+	resp.Duration = res.Duration
+	if err != nil {
+		if vu.ctx.Err() != nil {
+			// Interrupted by the end of the scenario, not a failure of the
+			// system under test.
+			return resp
+		}
+		res.Status = 0
+		res.Kind, res.Message = classify(err)
+		resp.Status = 0
+	} else if resp.Status >= 400 {
+		res.Kind = fmt.Sprintf("status %d", resp.Status)
+		res.Message = statusMessage(resp.Status, resp.Body)
+	}
+	vu.shard.Request(&res)
+	return resp
+}
+
+// newRequestID returns a random UUID (version 4) from the VU's own source:
+// unique enough to find a request in the logs, and no lock or system call
+// on the hot path.
+func (vu *VU) newRequestID() string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], vu.rng.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], vu.rng.Uint64())
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	var s [36]byte
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			s[j] = '-'
+			j++
+		}
+		s[j], s[j+1] = hex[c>>4], hex[c&0xf]
+		j += 2
+	}
+	return string(s[:])
+}
+
+// classify maps a transport error to a failure kind and a message fit for
+// grouping (without the URL, which differs between requests).
+func classify(err error) (kind, message string) {
+	var ne net.Error
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
+		errors.As(err, &ne) && ne.Timeout():
+		return "timeout", "request timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused", "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "reset", "connection reset by peer"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "eof", "server closed the connection"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return "emfile", "too many open files on the load generator"
+	case errors.As(err, &dns):
+		return "dns", "cannot resolve host: " + dns.Err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return "other", err.Error()
+}
+
+// statusMessage describes a failed status with the error the body carries,
+// if it is the API's JSON error.
+func statusMessage(status int, body []byte) string {
+	msg := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error != "" {
+		if len(e.Error) > 120 {
+			e.Error = e.Error[:120] + "…"
+		}
+		msg += ": " + e.Error
+	}
+	return msg
+}
+
+// countingConn counts the bytes a VU's connections carry on the wire.
+type countingConn struct {
+	net.Conn
+	vu *VU
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.vu.recv.Add(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.vu.sent.Add(int64(n))
+	return n, err
+}
+
+// phaseTrace times the phases of a VU's requests through httptrace. Its
+// hooks are made once per VU; the transport may call them from its own
+// goroutines, hence the atomics.
+type phaseTrace struct {
+	epoch                        time.Time
+	hooks                        httptrace.ClientTrace
+	gotConn, connStart, connDone atomic.Int64
+	wrote, firstByte             atomic.Int64
+}
+
+func (t *phaseTrace) init(epoch time.Time) {
+	t.epoch = epoch
+	t.hooks = httptrace.ClientTrace{
+		GotConn:              func(httptrace.GotConnInfo) { t.gotConn.Store(t.now()) },
+		ConnectStart:         func(string, string) { t.connStart.Store(t.now()) },
+		ConnectDone:          func(string, string, error) { t.connDone.Store(t.now()) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { t.wrote.Store(t.now()) },
+		GotFirstResponseByte: func() { t.firstByte.Store(t.now()) },
+	}
+}
+
+// now returns nanoseconds on the monotonic clock since the run started.
+func (t *phaseTrace) now() int64 { return int64(time.Since(t.epoch)) + 1 }
+
+func (t *phaseTrace) reset() {
+	t.gotConn.Store(0)
+	t.connStart.Store(0)
+	t.connDone.Store(0)
+	t.wrote.Store(0)
+	t.firstByte.Store(0)
+	t.connStart.Store(0)
+	t.gotConn.Store(0)
+}
+
+// phases fills the result's timings for a request that ended at end; start
+// marks the request's beginning for requests that never got a connection.
+func (t *phaseTrace) phases(r *metrics.Result, end int64) {
+	begin := int64(r.Start.Sub(t.epoch)) + 1
+	gotConn, wrote, first := t.gotConn.Load(), t.wrote.Load(), t.firstByte.Load()
+	if cs, cd := t.connStart.Load(), t.connDone.Load(); cs > 0 && cd >= cs {
+		r.Connecting = time.Duration(cd - cs)
+	}
+	from := begin
+	if gotConn > 0 {
+		from = gotConn
+	}
+	r.Duration = time.Duration(end - from)
+	if wrote > 0 && first >= wrote {
+		r.Waiting = time.Duration(first - wrote)
+	}
+	if first > 0 && end >= first {
+		r.Receiving = time.Duration(end - first)
+	}
+}
