@@ -235,13 +235,13 @@ func (c *check) run(ctx context.Context) (interrupted bool, elapsed time.Duratio
 	conns, closeAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer closeAll()
 
+	c.emit(start) // before the first dial: every connection not initiated
 	c.wg.Go(func() { c.dialAll(ctx, conns) })
 
 	ticker := time.NewTicker(c.cfg.Interval)
 	defer ticker.Stop()
 	poll := time.NewTicker(5 * time.Millisecond)
 	defer poll.Stop()
-	c.emit(start)
 
 	var holdEnd <-chan time.Time
 	for {
