@@ -1,0 +1,153 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/taskoverflow-lab/taskoverflow/api"
+	"github.com/taskoverflow-lab/taskoverflow/config"
+	"github.com/taskoverflow-lab/taskoverflow/inmem"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/logging"
+	"github.com/taskoverflow-lab/taskoverflow/session"
+	"github.com/taskoverflow-lab/taskoverflow/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+
+// The implementations keep the API's interfaces.
+var (
+	_ api.TodoStore    = (*store.DB)(nil)
+	_ api.UserStore    = (*store.DB)(nil)
+	_ api.SessionStore = (*session.Store)(nil)
+	_ api.TodoStore    = (*inmem.Store)(nil)
+)
+
+// syncBuffer collects log output written from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// stack is the whole API on real Postgres and Redis, served by httptest.
+type stack struct {
+	*httptest.Server
+	logs *syncBuffer
+	reg  *prometheus.Registry
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	env := backing.ForTest(t)
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := logging.New(logs, "json", slog.LevelDebug, false)
+	ctx := context.Background()
+	db, err := store.Open(ctx, env.FreshDatabase(t), "", cfg.DB, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := session.Open(env.RedisURL, cfg.Redis, cfg.SessionTTL, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sessions.Close() })
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(db.Collector(), sessions.Collector())
+	srv := api.NewServer(api.Deps{
+		Todos: db, Users: db, Sessions: sessions,
+		Ready: map[string]api.Pinger{"postgres": db, "redis": sessions},
+		Log:   log, Registry: reg,
+	}, api.ServerOptions{Options: api.Options{
+		MaxInflight: 64, RequestTimeout: 5 * time.Second, ReadyTimeout: time.Second,
+		SessionTTL: time.Hour, BcryptCost: 4,
+	}, MaxConns: 64})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &stack{Server: ts, logs: logs, reg: reg}
+}
+
+// response is what a test looks at.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q is not a JSON object: %v", r.body, err)
+	}
+	return m
+}
+
+// do sends one request; requestID, when set, goes in X-Request-ID.
+func do(t *testing.T, c *http.Client, method, url, body, requestID string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if requestID != "" {
+		req.Header.Set("X-Request-ID", requestID)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func newClient(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, Timeout: 10 * time.Second}
+}
