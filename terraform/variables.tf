@@ -6,6 +6,12 @@ variable "aws_region" {
   default     = "us-east-1"
 }
 
+variable "aws_credentials_file" {
+  type        = string
+  description = "AWS shared credentials file, such as the Learner Lab block saved in ./credentials. Empty uses the AWS_* variables or ~/.aws/credentials. deploy sets it when it finds ./credentials."
+  default     = ""
+}
+
 variable "name" {
   type        = string
   description = "Name prefix for every resource (ECR repository, ECS cluster and service, load balancer, database, cache, log group)."

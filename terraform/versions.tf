@@ -16,6 +16,9 @@ terraform {
 provider "aws" {
   region = var.aws_region
 
+  # Empty uses the usual chain: AWS_* variables, AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials.
+  shared_credentials_files = var.aws_credentials_file != "" ? [var.aws_credentials_file] : null
+
   default_tags {
     tags = {
       Project = var.name

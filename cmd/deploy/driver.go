@@ -116,9 +116,10 @@ func (d *driver) up(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			repo, region = outs["ecr_repository_url"], outs["region"]
-			if repo == "" || region == "" {
-				return errors.New("outputs ecr_repository_url and region are missing")
+			// A targeted apply refreshes only the outputs of what it targets.
+			repo = outs["ecr_repository_url"]
+			if region = ecrRegion(repo); region == "" {
+				return fmt.Errorf("output ecr_repository_url %q is not an ECR repository URL (<account>.dkr.ecr.<region>.amazonaws.com/<name>)", repo)
 			}
 			return nil
 		}); err != nil {
@@ -181,7 +182,7 @@ func (d *driver) output(ctx context.Context) error {
 		return err
 	}
 	return d.step(ctx, "output", func() error {
-		outs, err := d.tf.Output(ctx)
+		outs, err := d.rawOutputs(ctx)
 		if err != nil {
 			return err
 		}
@@ -233,6 +234,7 @@ func (d *driver) down(ctx context.Context) error {
 // no answer at all, is a refusal.
 func (d *driver) confirm(ctx context.Context, question string) error {
 	if d.o.Yes {
+		fmt.Fprintln(d.stdout, "    confirmed by -y")
 		return nil
 	}
 	fmt.Fprintf(d.stderr, "%s [y/N] ", question)
@@ -260,9 +262,16 @@ func (d *driver) vars() []string {
 	return append(append([]string(nil), d.o.Vars...), d.tfVars...)
 }
 
+// rawOutputs returns the configuration's outputs without echoing terraform's JSON.
+func (d *driver) rawOutputs(ctx context.Context) (map[string]tfexec.OutputMeta, error) {
+	d.tf.SetStdout(io.Discard)
+	defer d.tf.SetStdout(d.stdout)
+	return d.tf.Output(ctx)
+}
+
 // outputs returns the string outputs of the configuration.
 func (d *driver) outputs(ctx context.Context) (map[string]string, error) {
-	outs, err := d.tf.Output(ctx)
+	outs, err := d.rawOutputs(ctx)
 	if err != nil {
 		return nil, err
 	}

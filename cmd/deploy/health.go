@@ -26,6 +26,9 @@ func waitHealthy(ctx context.Context, url string, timeout, interval time.Duratio
 			fmt.Fprintf(progress, "    %s after %v\n", answer, time.Since(start).Round(time.Second))
 			return nil
 		}
+		if ctx.Err() != nil && last != "" {
+			answer = last // cut short by the bound: the answer before it says more
+		}
 		if answer != last || time.Since(lastPrinted) >= 30*time.Second {
 			fmt.Fprintf(progress, "    %s (%v)\n", answer, time.Since(start).Round(time.Second))
 			last, lastPrinted = answer, time.Now()

@@ -49,6 +49,17 @@ func (d *driver) pushImage(ctx context.Context, repo, region string) (string, er
 	return "", fmt.Errorf("docker image inspect %s: no digest in %s after the push (got %v)", tag, repo, digests)
 }
 
+// ecrRegion returns the region of an ECR repository URL such as
+// 123456789012.dkr.ecr.us-east-1.amazonaws.com/taskoverflow, or "" when url is not one.
+func ecrRegion(url string) string {
+	host, _, _ := strings.Cut(url, "/")
+	parts := strings.Split(host, ".")
+	if len(parts) < 6 || parts[1] != "dkr" || parts[2] != "ecr" || parts[0] == "" || parts[3] == "" {
+		return ""
+	}
+	return parts[3]
+}
+
 // command runs one program with deploy's child environment, stderr shared with the user, and
 // the command line printed first. Cancelling ctx interrupts it (SIGINT) and gives it 30s to
 // finish. Its error names the program and its subcommand.

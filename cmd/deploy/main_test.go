@@ -235,7 +235,7 @@ func TestUpOutputDown(t *testing.T) {
 		"log_group = /ecs/fixture\n",
 		"region = fixture-region\n",
 		// Without -skip-image's image the default, <repository>:latest, runs.
-		"image = 127.0.0.1:5000/taskoverflow:latest\n",
+		"image = 123456789012.dkr.ecr.fixture-region.amazonaws.com/taskoverflow:latest\n",
 	} {
 		if !strings.Contains(out.stdout, want) {
 			t.Errorf("output: want %q, got:\n%s", want, out.stdout)
