@@ -1,0 +1,139 @@
+package report
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/loadtests"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
+)
+
+// practicalSummary is a small run shaped like the practical's: passing
+// studier checks, failing planner checks, 404s on /todos/undefined.
+func practicalSummary() *metrics.Summary {
+	start := time.Date(2026, 4, 26, 10, 0, 0, 0, time.UTC)
+	rec := metrics.NewRecorder(2, start)
+	for i := range 30 {
+		sh := rec.Shard(i)
+		sh.Request(&metrics.Result{Name: "GET /api/v1/todos", Method: "GET", URL: "http://127.0.0.1:6400/api/v1/todos",
+			Status: 200, Duration: time.Duration(i+1) * time.Millisecond, RequestID: "req-get", Start: start})
+		sh.Check("is status 200", true)
+		sh.Request(&metrics.Result{Name: "DELETE /api/v1/todos/{id}", Method: "DELETE", URL: "http://127.0.0.1:6400/api/v1/todos/undefined",
+			Status: 404, Kind: "status 404", Message: `404 Not Found: todo "undefined" not found`, Duration: 2 * time.Millisecond, RequestID: "req-del-" + string(rune('a'+i%26)), Start: start})
+		sh.Check("is status 200", false)
+		sh.Iteration(20*time.Second, false)
+		if i%10 == 0 {
+			rec.Tick(start.Add(time.Duration(i/10+1)*time.Second), int64(i))
+		}
+	}
+	sh := rec.Shard(0)
+	sh.Finding("todos left behind", 30)
+	rec.Tick(start.Add(4*time.Second), 0)
+	s := rec.Summary(start.Add(4 * time.Second))
+	s.Plan = "planners-and-studiers"
+	s.VUsMax = 20
+	s.Scenarios = []metrics.ScenarioInfo{{Name: "planner", Executor: "shared-iterations", Description: "30 iterations shared among 20 VUs", MaxVUs: 20}}
+	th, _ := metrics.ParseThresholds([]string{"checks>0.99", "http_req_duration{p95}<500ms"})
+	s.Thresholds, _ = metrics.EvaluateAll(s, th)
+	return s
+}
+
+func TestTextHasK6Shape(t *testing.T) {
+	var b bytes.Buffer
+	if err := Text(&b, practicalSummary()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"running (00m04.0s), 0000/0020 VUs, 30 complete and 0 interrupted iterations",
+		"* planner: 30 iterations shared among 20 VUs",
+		"✗ is status 200\n      ↳  50% — ✓ 30 / ✗ 30",
+		"checks...",
+		"50.00% ✓ 30",
+		"http_req_duration...",
+		"{ name:DELETE /api/v1/todos/{id} }",
+		"p(95)=",
+		"http_req_failed...",
+		"{ status 404 }",
+		"http_reqs...",
+		"iterations...",
+		"vus_max...",
+		"✗ checks>0.99 (observed 0.5)",
+		"✓ http_req_duration{p95}<500ms",
+		`30  DELETE /api/v1/todos/{id}: 404 Not Found: todo "undefined" not found`,
+		"e.g. http://127.0.0.1:6400/api/v1/todos/undefined request_id=req-del-",
+		"request_id=req-get",
+		"todos left behind: 30",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q; got:\n%s", want, out)
+		}
+	}
+}
+
+func TestHTMLIsSelfContained(t *testing.T) {
+	s := practicalSummary()
+	// A request name that tries to close the script element.
+	s.Requests["GET /</script><script>alert(1)</script>"] = s.Requests["GET /api/v1/todos"]
+	var b bytes.Buffer
+	if err := HTML(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if n := strings.Count(page, "<canvas"); n != 4 {
+		t.Errorf("charts: got %d canvases, want 4", n)
+	}
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//`).FindString(page); m != "" {
+		t.Errorf("the page loads something from the network: %q", m)
+	}
+	if strings.Contains(page, "<script>alert(1)") {
+		t.Error("a request name was not escaped")
+	}
+	if !strings.Contains(page, `"rps":[`) || !strings.Contains(page, `"p95":[`) {
+		t.Error("the page lacks its chart data")
+	}
+	if !strings.Contains(page, "todos left behind: 30") {
+		t.Error("the page lacks the text summary")
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	p := loadtests.Progress{
+		Elapsed: 72 * time.Second, VUs: 42, VUsMax: 2520, Complete: 123, Interrupted: 4, Failed: 7,
+		Last:      metrics.Point{Requests: 35, Duration: metrics.NewHistogram()},
+		Scenarios: []loadtests.ScenarioProgress{{Name: "planner", Fraction: 0.45, VUs: 20, Detail: "20 VUs 01m12.0s/10m0s 180/400 shared iters"}},
+	}
+	cases := []struct {
+		name     string
+		terminal bool
+		want     []string
+		wantNot  []string
+	}{
+		// In a log: one plain line per second.
+		{"log", false, []string{"running (01m12.0s), 0042/2520 VUs, 123 complete and 4 interrupted iterations, 35 req/s", "7 errors"}, []string{"\x1b[", "planner ["}},
+		// On a terminal: redrawn in place with a bar per scenario.
+		{"terminal", true, []string{"\x1b[K", "planner [=============>", " 45% 20 VUs 01m12.0s/10m0s 180/400 shared iters"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			tick := Progress(&b, tc.terminal)
+			tick(p)
+			tick(p)
+			out := b.String()
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("progress lacks %q; got %q", w, out)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(out, w) {
+					t.Errorf("progress has %q; got %q", w, out)
+				}
+			}
+		})
+	}
+}
