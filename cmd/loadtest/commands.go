@@ -2,30 +2,313 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/taskoverflow-lab/taskoverflow/loadtests"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/report"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
 )
 
-// runScenario implements "loadtest run".
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// flagExit maps a flag parsing error to an exit code: -h is not an error.
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
+// outputs are the files a run, a report or a merge may write.
+type outputs struct {
+	out, html  string
+	thresholds listFlag
+}
+
+func (o *outputs) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.out, "out", "", "write the summary as JSON (mergeable, renders again with report) to `FILE`")
+	fs.StringVar(&o.html, "html", "", "write a self-contained HTML report to `FILE`")
+	fs.Var(&o.thresholds, "threshold", "pass/fail criterion such as 'checks>0.99' or 'http_req_duration{p95}<500ms' (repeatable)")
+}
+
+// finish prints the summary, writes the files asked for and returns the
+// exit code the thresholds decide.
+func (o *outputs) finish(s *metrics.Summary, stdout, stderr io.Writer) int {
+	if err := report.Text(stdout, s); err != nil {
+		fmt.Fprintf(stderr, "loadtest: print summary: %v\n", err)
+		return exitFailure
+	}
+	if o.out != "" {
+		if err := s.WriteFile(o.out); err != nil {
+			fmt.Fprintf(stderr, "loadtest: %v\n", err)
+			return exitFailure
+		}
+	}
+	if o.html != "" {
+		if err := writeHTML(o.html, s); err != nil {
+			fmt.Fprintf(stderr, "loadtest: %v\n", err)
+			return exitFailure
+		}
+	}
+	var crossed []string
+	for _, t := range s.Thresholds {
+		if !t.OK {
+			crossed = append(crossed, t.Expr)
+		}
+	}
+	if len(crossed) > 0 {
+		fmt.Fprintf(stderr, "loadtest: thresholds crossed: %s\n", strings.Join(crossed, "; "))
+		return exitThreshold
+	}
+	return exitOK
+}
+
+func writeHTML(path string, s *metrics.Summary) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := report.HTML(f, s); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// runScenario implements "loadtest run SCENARIO".
 func runScenario(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "run: not built yet")
-	return exitFailure
+	fs := flag.NewFlagSet("loadtest run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: loadtest run SCENARIO [flags]\n\nscenarios: %s (see loadtest list)\n\nflags:\n", strings.Join(scenarioNames(), ", "))
+		fs.PrintDefaults()
+	}
+	var (
+		o        outputs
+		p        scenarios.Params
+		endpoint = fs.String("endpoint", "", "base `URL` of the API (default $ENDPOINT)")
+		timeS    = fs.Float64("time-scale", 1, "compress every duration, stage and sleep by `F` (0.05 runs ten minutes in thirty seconds)")
+		vusS     = fs.Float64("vus-scale", 1, "scale every VU count (and shared iterations and arrival rates with it) by `F`")
+		timeout  = fs.Duration("timeout", loadtests.DefaultRequestTimeout, "request timeout")
+		noThr    = fs.Bool("no-thresholds", false, "drop the scenario's own thresholds")
+		quiet    = fs.Bool("quiet", false, "no progress line")
+	)
+	o.register(fs)
+	fs.StringVar(&p.Variant, "variant", "", "scenario variant, such as planners-and-studiers' fixed (default) or practical")
+	fs.IntVar(&p.VUs, "vus", 0, "VUs, for scenarios that take it")
+	fs.DurationVar(&p.Duration, "duration", 0, "duration, for scenarios that take it")
+	fs.StringVar(&p.Path, "path", "", "URL path, for the benchmark scenarios")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "loadtest run: want one scenario, got %d arguments\n", len(pos))
+		fs.Usage()
+		return exitUsage
+	}
+	b, ok := scenarios.Lookup(pos[0])
+	if !ok {
+		fmt.Fprintf(stderr, "loadtest run: no scenario %q (have: %s)\n", pos[0], strings.Join(scenarioNames(), ", "))
+		return exitUsage
+	}
+	if *endpoint == "" {
+		*endpoint = getenv("ENDPOINT")
+	}
+	if *endpoint == "" {
+		fmt.Fprintln(stderr, "loadtest run: no endpoint: pass --endpoint URL or set ENDPOINT (such as http://127.0.0.1:6400)")
+		return exitUsage
+	}
+	plan, err := b.Build(p)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest run: %v\n", err)
+		return exitUsage
+	}
+	if *noThr {
+		plan.Thresholds = nil
+	}
+	plan.Thresholds = append(plan.Thresholds, o.thresholds...)
+	opts := loadtests.Options{Endpoint: *endpoint, TimeScale: *timeS, VUsScale: *vusS, RequestTimeout: *timeout}
+	if err := loadtests.Validate(plan, opts); err != nil {
+		fmt.Fprintf(stderr, "loadtest run: %v\n", err)
+		return exitUsage
+	}
+	if !*quiet {
+		opts.OnTick = report.Progress(stderr, drawsInPlace(stderr, getenv))
+	}
+	fmt.Fprintf(stderr, "loadtest: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",
+		plan.Name, opts.Endpoint, *timeS, *vusS)
+	s, err := loadtests.Run(ctx, plan, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest run: %v\n", err)
+		if errors.Is(err, loadtests.ErrInvalid) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+	return o.finish(s, stdout, stderr)
+}
+
+// drawsInPlace tells whether w is a terminal that understands cursor moves.
+func drawsInPlace(w io.Writer, getenv func(string) string) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	term := getenv("TERM")
+	return term != "" && term != "dumb"
+}
+
+func scenarioNames() []string {
+	var names []string
+	for _, b := range scenarios.All() {
+		names = append(names, b.Name)
+	}
+	return names
 }
 
 // runList implements "loadtest list".
 func runList(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "list: not built yet")
-	return exitFailure
+	fs := flag.NewFlagSet("loadtest list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: loadtest list")
+		return exitUsage
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	for _, b := range scenarios.All() {
+		var extra []string
+		if len(b.Variants) > 0 {
+			extra = append(extra, "--variant "+strings.Join(b.Variants, "|"))
+		}
+		for _, t := range b.Takes {
+			extra = append(extra, "--"+t)
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", b.Name, b.Story)
+		if len(extra) > 0 {
+			fmt.Fprintf(tw, "\ttakes %s\n", strings.Join(extra, ", "))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return exitFailure
+	}
+	return exitOK
 }
 
-// runReport implements "loadtest report".
+// runReport implements "loadtest report SUMMARY.json".
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "report: not built yet")
-	return exitFailure
+	fs := flag.NewFlagSet("loadtest report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: loadtest report SUMMARY.json [--html FILE] [--out FILE] [--threshold EXPR]...")
+		fs.PrintDefaults()
+	}
+	var o outputs
+	o.register(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	s, err := metrics.ReadFile(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest report: %v\n", err)
+		return exitUsage
+	}
+	if code := o.reevaluate(s, "report", stderr); code != exitOK {
+		return code
+	}
+	return o.finish(s, stdout, stderr)
 }
 
-// runMerge implements "loadtest merge".
+// reevaluate replaces a summary's threshold verdicts when thresholds were
+// given on the command line.
+func (o *outputs) reevaluate(s *metrics.Summary, cmd string, stderr io.Writer) int {
+	if len(o.thresholds) == 0 {
+		return exitOK
+	}
+	ts, err := metrics.ParseThresholds(o.thresholds)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest %s: %v\n", cmd, err)
+		return exitUsage
+	}
+	s.Thresholds, _ = metrics.EvaluateAll(s, ts)
+	return exitOK
+}
+
+// runMerge implements "loadtest merge A.json B.json...".
 func runMerge(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "merge: not built yet")
-	return exitFailure
+	fs := flag.NewFlagSet("loadtest merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: loadtest merge A.json B.json... [--out FILE] [--html FILE] [--threshold EXPR]...")
+		fs.PrintDefaults()
+	}
+	var o outputs
+	o.register(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) < 2 {
+		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries")
+		fs.Usage()
+		return exitUsage
+	}
+	var all []*metrics.Summary
+	for _, path := range pos {
+		s, err := metrics.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "loadtest merge: %v\n", err)
+			return exitUsage
+		}
+		all = append(all, s)
+	}
+	m, err := metrics.Merge(all...)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest merge: %v\n", err)
+		return exitUsage
+	}
+	if code := o.reevaluate(m, "merge", stderr); code != exitOK {
+		return code
+	}
+	return o.finish(m, stdout, stderr)
 }
