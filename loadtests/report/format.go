@@ -12,7 +12,7 @@ func fmtDur(d time.Duration) string {
 	case d == 0:
 		return "0s"
 	case d < time.Millisecond:
-		return fmt.Sprintf("%.2fµs", float64(d)/float64(time.Microsecond))
+		return fmt.Sprintf("%dµs", d.Microseconds())
 	case d < time.Second:
 		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
 	case d < time.Minute:

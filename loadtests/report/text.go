@@ -30,6 +30,8 @@ func Text(w io.Writer, s *metrics.Summary) error {
 type textWriter struct {
 	w   io.Writer
 	err error
+	// width is where metric values start, past the longest label.
+	width int
 }
 
 func (t *textWriter) printf(format string, args ...any) {
@@ -74,9 +76,8 @@ func (t *textWriter) checks(s *metrics.Summary) {
 
 // metricLine prints "     name.....: value" with k6's dotted padding.
 func (t *textWriter) metricLine(indent int, name, value string) {
-	const width = 34
 	label := strings.Repeat(" ", indent) + name
-	dots := width - len([]rune(label))
+	dots := t.width - len([]rune(label))
 	if dots < 3 {
 		dots = 3
 	}
@@ -92,6 +93,12 @@ func trend(h *metrics.Histogram) string {
 func (t *textWriter) metrics(s *metrics.Summary) {
 	el := s.Elapsed()
 	total := s.Total()
+	t.width = 34
+	if names := s.Names(); len(names) > 1 {
+		for _, n := range names {
+			t.width = max(t.width, len([]rune(n))+2+len("{ name: }")+3)
+		}
+	}
 	t.printf("\n")
 	if len(s.Checks) > 0 {
 		c := s.ChecksTotal()
