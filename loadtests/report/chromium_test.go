@@ -1,0 +1,115 @@
+package report
+
+import (
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chromium returns the path of Debian's headless-capable Chromium. Without
+// it the test skips on a workstation but fails in CI, which must have it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "" {
+		t.Skip("chromium is not installed (apt-get install -y chromium) and CI is not set; CI runs this test")
+	}
+	t.Fatal("chromium is not installed; CI needs it to check the HTML report renders")
+	return ""
+}
+
+func headless(t *testing.T, bin string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + t.TempDir(), "--window-size=1280,1100", "--hide-scrollbars"}
+	out, err := exec.CommandContext(ctx, bin, append(base, args...)...).Output()
+	if err != nil {
+		t.Fatalf("chromium %v: %v", args, err)
+	}
+	return out
+}
+
+func TestHTMLChartsRenderInChromium(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	f, err := os.Create(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(f, practicalSummary()); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	// The page's script marks each canvas once it has drawn it: all four
+	// ran without a script error.
+	dom := string(headless(t, bin, "--dump-dom", "file://"+page))
+	if got := strings.Count(dom, `data-drawn="true"`); got != 4 {
+		t.Errorf("charts drawn: got %d, want 4", got)
+	}
+
+	// And the screenshot shows the series: pixels in the lines' colours.
+	shot := filepath.Join(dir, "report.png")
+	headless(t, bin, "--screenshot="+shot, "file://"+page)
+	img := decodePNG(t, shot)
+	for _, c := range []struct {
+		name    string
+		r, g, b uint8
+	}{
+		{"blue (p50, requests/s)", 0x3b, 0x82, 0xf6},
+		{"red (p99, failed/s)", 0xef, 0x44, 0x44},
+		{"purple (VUs)", 0x8b, 0x5c, 0xf6},
+	} {
+		if n := countColour(img, c.r, c.g, c.b); n < 50 {
+			t.Errorf("%s: %d pixels in the screenshot, want at least 50", c.name, n)
+		}
+	}
+}
+
+func decodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	return img
+}
+
+// countColour counts pixels within a small distance of the colour (lines
+// are anti-aliased).
+func countColour(img image.Image, r, g, b uint8) int {
+	near := func(a uint32, want uint8) bool {
+		d := int(a>>8) - int(want)
+		return d > -24 && d < 24
+	}
+	n := 0
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			pr, pg, pb, _ := img.At(x, y).RGBA()
+			if near(pr, r) && near(pg, g) && near(pb, b) {
+				n++
+			}
+		}
+	}
+	return n
+}
