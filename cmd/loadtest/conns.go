@@ -29,7 +29,7 @@ Flags (durations in ms take a plain number, or a Go duration such as 2s):
   -c, --connections N     connections to open (default 100)
   -s, --sleep MS          pause between two dials, in ms (default 10)
   -d, --dial-timeout MS   handshake timeout, in ms (default 5000)
-  -i, --interval MS       period of the progress lines, in ms (default 1000)
+  -i, --interval MS       period of the progress lines, in ms (default 1000; tcpgoon's is in s)
       --hold DURATION     keep the connections open this long after the last dial (default 1s);
                           with --http, answers arriving after it are not counted
       --http PATH         send "GET PATH HTTP/1.1" on each connection and count the served ones
