@@ -9,3 +9,24 @@ test:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+# Deploy
+.PHONY: up down tf-validate deploy
+
+# The API, Postgres 16 and Redis 7 in Docker, on 127.0.0.1 only; returns once all are healthy.
+up:
+	docker compose up --build --wait
+	@echo "API: http://127.0.0.1:$${APP_PORT:-6400}/api/v1/health"
+
+# Stops the stack; the database volume stays (docker compose down -v drops it).
+down:
+	docker compose down
+
+# terraform init -backend=false && terraform validate on terraform/, bounded; where the
+# Terraform registry does not answer it says that it did not run, and exits 0.
+tf-validate:
+	go run ./cmd/deploy validate -dir terraform -timeout 5m
+
+# Deploys to AWS (see README, Deploy to AWS); DEPLOY_FLAGS="-y" skips the question.
+deploy:
+	go run ./cmd/deploy up -dir terraform $(DEPLOY_FLAGS)
