@@ -7,8 +7,10 @@ test:
 	go vet ./...
 	go test -race ./...
 
+# Benchmarks, never tests: go test -bench, then the API against pgbench side by side.
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+	bash bench/api.sh
 
 # Deploy
 .PHONY: up down tf-validate deploy

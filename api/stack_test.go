@@ -61,15 +61,23 @@ type stack struct {
 	reg  *prometheus.Registry
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
+	t.Helper()
+	logs := &syncBuffer{}
+	s := buildStack(t, logs, slog.LevelDebug)
+	s.logs = logs
+	return s
+}
+
+// buildStack builds the stack logging at level to w.
+func buildStack(t testing.TB, w io.Writer, level slog.Level) *stack {
 	t.Helper()
 	env := backing.ForTest(t)
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	log := logging.New(logs, "json", slog.LevelDebug, false)
+	log := logging.New(w, "json", level, false)
 	ctx := context.Background()
 	db, err := store.Open(ctx, env.FreshDatabase(t), "", cfg.DB, log)
 	if err != nil {
@@ -96,7 +104,7 @@ func newStack(t *testing.T) *stack {
 	}, MaxConns: 64})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &stack{Server: ts, logs: logs, reg: reg}
+	return &stack{Server: ts, reg: reg}
 }
 
 // response is what a test looks at.
