@@ -202,7 +202,9 @@ func TestRunFDLimitedServer(t *testing.T) {
 
 			tweak := func(c *conncheck.Config) {
 				c.Sleep = 2 * time.Millisecond
-				c.DialTimeout = 500 * time.Millisecond
+				// Long enough for one SYN retransmission (after 1s): with a backlog of 1, a
+				// child that is not scheduled for a moment drops a SYN even below its limit.
+				c.DialTimeout = 1500 * time.Millisecond
 				if tt.http {
 					c.HTTPPath = "/"
 				}
