@@ -68,6 +68,10 @@ type Options struct {
 	ReadyTimeout   time.Duration
 	SessionTTL     time.Duration
 	BcryptCost     int
+	// HealthChecksDB makes /health ping Postgres through the pool and takes
+	// it out of the in-flight exemption: the wiring that turns an overload
+	// into failed health checks. Off in production.
+	HealthChecksDB bool
 }
 
 // handler holds what the route handlers share.
@@ -102,7 +106,7 @@ func Routes(deps Deps, opts Options, draining *atomic.Bool) http.Handler {
 		middleware.RequestID,
 		middleware.Log(deps.Log),
 		middleware.Recover(deps.Log, h.writeError),
-		middleware.Limit(opts.MaxInflight, metrics.Rejected, h.writeError, HealthPath),
+		middleware.Limit(opts.MaxInflight, metrics.Rejected, h.writeError, limitExempt(opts)...),
 		metrics.Middleware,
 	)
 	r.NotFound(h.notFound)
@@ -129,6 +133,15 @@ func Routes(deps Deps, opts Options, draining *atomic.Bool) http.Handler {
 		})
 	})
 	return r
+}
+
+// limitExempt is what MAX_INFLIGHT never refuses: the liveness check, unless
+// it is wired through the database.
+func limitExempt(opts Options) []string {
+	if opts.HealthChecksDB {
+		return nil
+	}
+	return []string{HealthPath}
 }
 
 // timeout bounds the request's context by RequestTimeout; the deadline

@@ -7,13 +7,24 @@ import (
 	"strings"
 	"sync"
 
+	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 )
 
 // health is the liveness check: the process serves HTTP. It touches no
 // backing service, so a slow database cannot make a load balancer pull a
 // healthy instance.
+// With HealthChecksDB it also pings Postgres through the pool, within
+// RequestTimeout, and answers 503 when that fails.
 func (h *handler) health(w http.ResponseWriter, r *http.Request) {
+	if pg, ok := h.Ready["postgres"]; ok && h.opts.HealthChecksDB {
+		ctx, cancel := context.WithTimeout(r.Context(), h.opts.RequestTimeout)
+		defer cancel()
+		if err := pg.Ping(ctx); err != nil {
+			h.writeError(w, r, &taskoverflow.Error{Code: taskoverflow.EUNAVAILABLE, Message: "the database does not answer the health check", Err: err})
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 

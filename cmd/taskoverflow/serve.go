@@ -92,7 +92,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}, api.ServerOptions{
 		Options: api.Options{
 			MaxInflight: cfg.MaxInflight, RequestTimeout: cfg.RequestTimeout, ReadyTimeout: cfg.ReadyTimeout,
-			SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost,
+			SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost, HealthChecksDB: cfg.HealthChecksDB,
 		},
 		MaxConns:          cfg.MaxConns,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -156,7 +156,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 // and the file descriptor limit that bounds MAX_CONNS.
 func logStartup(log *slog.Logger, cfg config.Config) {
 	log.Info("configuration",
-		"addr", cfg.Addr, "database", redact(cfg.DatabaseURL), "redis", redact(cfg.RedisURL),
+		"addr", cfg.Addr, "health_checks_db", cfg.HealthChecksDB, "database", redact(cfg.DatabaseURL), "redis", redact(cfg.RedisURL),
 		"max_conns", cfg.MaxConns, "max_inflight", cfg.MaxInflight,
 		"request_timeout", cfg.RequestTimeout.String(), "shutdown_timeout", cfg.ShutdownTimeout.String())
 	log.Info("postgres pool",
