@@ -6,9 +6,11 @@
 //   - executors (one file each: constant_vus.go, ramping_vus.go,
 //     shared_iterations.go, per_vu_iterations.go, constant_arrival_rate.go,
 //     ramping_arrival_rate.go) decide when VUs start iterations;
-//   - the VU loop (scenario_run.go, user.go, vu.go) runs a User's tasks on a
-//     VU with its own HTTP client, cookie jar and keep-alive connections,
-//     and times every request through net/http/httptrace;
+//   - the VU loop (scenario_run.go, user.go, vu.go, client.go) runs a User's
+//     tasks on a VU with its own cookie jar and keep-alive connection, and
+//     times each request's phases (connecting, sending, waiting, receiving);
+//     a VU's HTTP/1.1 client runs on the VU's goroutine, so a sleeping VU
+//     costs one goroutine and its idle connection;
 //   - the aggregator (package metrics) keeps HDR histograms and counters,
 //     sharded so that recording never waits on a global lock;
 //   - outputs (package report) print the progress line and k6's summary,

@@ -175,6 +175,10 @@ type engine struct {
 	runs           []*scenarioRun
 }
 
+// clock returns nanoseconds on the monotonic clock since the run started
+// (never 0, which marks a moment that did not happen).
+func (e *engine) clock() int64 { return int64(time.Since(e.epoch)) + 1 }
+
 func (e *engine) scaleTime(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * e.timeScale)
 }

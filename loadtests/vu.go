@@ -12,12 +12,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +25,9 @@ import (
 // that any slow or failed request in a report can be found in the server's
 // logs.
 const RequestIDHeader = "X-Request-ID"
+
+// connBufferSize is the read and write buffer of each VU connection.
+const connBufferSize = 1024
 
 // VU is one virtual user. Each VU has its own HTTP client: its own cookie
 // jar (a login sticks to the VU) and its own keep-alive connections. A VU
@@ -49,14 +49,11 @@ type VU struct {
 
 	ctx     context.Context
 	run     *engine
-	client  *http.Client
+	client  *client
 	shard   *metrics.Shard
 	rng     *rand.Rand
 	started bool
-	sent    atomic.Int64
-	recv    atomic.Int64
 	body    bytes.Buffer
-	trace   phaseTrace
 }
 
 func (e *engine) newVU(scenario string) *VU {
@@ -72,32 +69,13 @@ func (e *engine) newVU(scenario string) *VU {
 		rng:      rand.New(rand.NewChaCha8(seed)),
 		ctx:      context.Background(),
 	}
-	jar, _ := cookiejar.New(nil)
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	vu.client = &http.Client{
-		Jar: jar,
-		Transport: &http.Transport{
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				c, err := dialer.DialContext(ctx, network, addr)
-				if err != nil {
-					return nil, err
-				}
-				return &countingConn{Conn: c, vu: vu}, nil
-			},
-			ForceAttemptHTTP2:     true,
-			MaxIdleConnsPerHost:   4,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ExpectContinueTimeout: time.Second,
-		},
-	}
-	vu.trace.init(e.epoch)
+	vu.client = newClient(e.clock)
 	return vu
 }
 
 // close drops the VU's idle connections.
 func (vu *VU) close() {
-	vu.client.CloseIdleConnections()
+	vu.client.closeIdle()
 }
 
 // Context returns the context of the running iteration: it is done when the
@@ -264,11 +242,7 @@ func (vu *VU) Do(r Request) *Response {
 	}
 	ctx, cancel := context.WithTimeout(vu.ctx, timeout)
 	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &vu.trace.hooks), r.Method, target, rd)
+	hreq, err := http.NewRequestWithContext(ctx, r.Method, target, nil)
 	if err != nil {
 		resp.Err = fmt.Errorf("bad request %s %s: %w", r.Method, target, err)
 		vu.shard.Error(vu.Scenario, "request", resp.Err.Error())
@@ -287,27 +261,26 @@ func (vu *VU) Do(r Request) *Response {
 		name = r.Method + " " + hreq.URL.Path
 	}
 
-	sent0, recv0 := vu.sent.Load(), vu.recv.Load()
-	vu.trace.reset()
+	sent0, recv0 := vu.client.sent, vu.client.recv
 	start := time.Now()
-	hresp, err := vu.client.Do(hreq)
+	tm := timing{start: vu.run.clock()}
+	hresp, err := vu.client.do(ctx, hreq, body, &vu.body, &tm)
 	if err == nil {
-		vu.body.Reset()
-		_, err = vu.body.ReadFrom(hresp.Body)
-		hresp.Body.Close()
 		resp.Status = hresp.StatusCode
 		resp.Header = hresp.Header
 		resp.Body = vu.body.Bytes()
 	}
-	end := vu.trace.now()
+	if tm.end == 0 {
+		tm.end = vu.run.clock()
+	}
 	resp.Err = err
 
 	res := metrics.Result{
 		Name: name, Method: r.Method, URL: hreq.URL.String(), Status: resp.Status,
 		Start: start, RequestID: resp.RequestID,
-		Sent: vu.sent.Load() - sent0, Received: vu.recv.Load() - recv0,
+		Sent: vu.client.sent - sent0, Received: vu.client.recv - recv0,
 	}
-	vu.trace.phases(&res, end)
+	tm.phases(&res)
 	resp.Duration = res.Duration
 	if err != nil {
 		if vu.ctx.Err() != nil {
@@ -392,75 +365,22 @@ func statusMessage(status int, body []byte) string {
 	return msg
 }
 
-// countingConn counts the bytes a VU's connections carry on the wire.
-type countingConn struct {
-	net.Conn
-	vu *VU
-}
-
-func (c *countingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.vu.recv.Add(int64(n))
-	return n, err
-}
-
-func (c *countingConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	c.vu.sent.Add(int64(n))
-	return n, err
-}
-
-// phaseTrace times the phases of a VU's requests through httptrace. Its
-// hooks are made once per VU; the transport may call them from its own
-// goroutines, hence the atomics.
-type phaseTrace struct {
-	epoch                        time.Time
-	hooks                        httptrace.ClientTrace
-	gotConn, connStart, connDone atomic.Int64
-	wrote, firstByte             atomic.Int64
-}
-
-func (t *phaseTrace) init(epoch time.Time) {
-	t.epoch = epoch
-	t.hooks = httptrace.ClientTrace{
-		GotConn:              func(httptrace.GotConnInfo) { t.gotConn.Store(t.now()) },
-		ConnectStart:         func(string, string) { t.connStart.Store(t.now()) },
-		ConnectDone:          func(string, string, error) { t.connDone.Store(t.now()) },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { t.wrote.Store(t.now()) },
-		GotFirstResponseByte: func() { t.firstByte.Store(t.now()) },
+// phases fills a result's timings: duration is sending + waiting +
+// receiving (from the connection on), as k6's http_req_duration; a request
+// that never got a connection lasts until its error.
+func (t *timing) phases(r *metrics.Result) {
+	from := t.start
+	if t.gotConn > 0 {
+		from = t.gotConn
 	}
-}
-
-// now returns nanoseconds on the monotonic clock since the run started.
-func (t *phaseTrace) now() int64 { return int64(time.Since(t.epoch)) + 1 }
-
-func (t *phaseTrace) reset() {
-	t.gotConn.Store(0)
-	t.connStart.Store(0)
-	t.connDone.Store(0)
-	t.wrote.Store(0)
-	t.firstByte.Store(0)
-	t.connStart.Store(0)
-	t.gotConn.Store(0)
-}
-
-// phases fills the result's timings for a request that ended at end; start
-// marks the request's beginning for requests that never got a connection.
-func (t *phaseTrace) phases(r *metrics.Result, end int64) {
-	begin := int64(r.Start.Sub(t.epoch)) + 1
-	gotConn, wrote, first := t.gotConn.Load(), t.wrote.Load(), t.firstByte.Load()
-	if cs, cd := t.connStart.Load(), t.connDone.Load(); cs > 0 && cd >= cs {
-		r.Connecting = time.Duration(cd - cs)
+	r.Duration = time.Duration(t.end - from)
+	if t.connStart > 0 && t.connDone >= t.connStart {
+		r.Connecting = time.Duration(t.connDone - t.connStart)
 	}
-	from := begin
-	if gotConn > 0 {
-		from = gotConn
+	if t.wrote > 0 && t.firstByte >= t.wrote {
+		r.Waiting = time.Duration(t.firstByte - t.wrote)
 	}
-	r.Duration = time.Duration(end - from)
-	if wrote > 0 && first >= wrote {
-		r.Waiting = time.Duration(first - wrote)
-	}
-	if first > 0 && end >= first {
-		r.Receiving = time.Duration(end - first)
+	if t.firstByte > 0 && t.end >= t.firstByte {
+		r.Receiving = time.Duration(t.end - t.firstByte)
 	}
 }

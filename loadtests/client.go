@@ -1,0 +1,293 @@
+package loadtests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// maxRedirects is how many redirects a request follows, as k6's default.
+const maxRedirects = 10
+
+// client is a VU's HTTP/1.1 client: a cookie jar and one keep-alive
+// connection per host, driven by the VU's own goroutine. Unlike
+// net/http.Transport, which runs a reader and a writer goroutine per
+// connection, it starts none: a VU costs one goroutine, so thousands of
+// sleeping VUs holding their connections stay cheap, and a request needs no
+// hand-offs between goroutines. net/http still does the wire format
+// (Request.Write, http.ReadResponse: chunked bodies, Connection: close).
+type client struct {
+	jar    *cookiejar.Jar
+	dialer net.Dialer
+	conns  map[string]*clientConn
+	// sent and recv count bytes on the wire, TLS included.
+	sent, recv int64
+	clock      func() int64
+}
+
+// timing holds the moments of one request on the run's monotonic clock
+// (nanoseconds, 0 when the moment did not happen).
+type timing struct {
+	start, connStart, connDone, gotConn, wrote, firstByte, end int64
+}
+
+type clientConn struct {
+	raw   net.Conn // the TCP connection, for the liveness check
+	c     net.Conn // raw, or TLS over it
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	isTLS bool
+}
+
+func newClient(clock func() int64) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{
+		jar:    jar,
+		dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
+		conns:  map[string]*clientConn{},
+		clock:  clock,
+	}
+}
+
+// closeIdle closes every connection.
+func (c *client) closeIdle() {
+	for k, cc := range c.conns {
+		cc.c.Close()
+		delete(c.conns, k)
+	}
+}
+
+// do sends req (with body, which may be nil) under ctx, follows redirects,
+// and reads the whole response body into buf. The response's Body is
+// already drained and closed.
+func (c *client) do(ctx context.Context, req *http.Request, body []byte, buf *bytes.Buffer, tm *timing) (*http.Response, error) {
+	for hop := 0; ; hop++ {
+		resp, err := c.once(ctx, req, body, buf, tm, true)
+		if err != nil {
+			return nil, err
+		}
+		if !isRedirect(resp.StatusCode) || hop == maxRedirects {
+			return resp, nil
+		}
+		next, err := req.URL.Parse(resp.Header.Get("Location"))
+		if err != nil || resp.Header.Get("Location") == "" {
+			return resp, nil
+		}
+		method := req.Method
+		if resp.StatusCode != http.StatusTemporaryRedirect && resp.StatusCode != http.StatusPermanentRedirect {
+			// 301, 302, 303: browsers and k6 follow with a GET and no body.
+			if method != http.MethodHead {
+				method = http.MethodGet
+			}
+			body = nil
+		}
+		nreq, err := http.NewRequestWithContext(ctx, method, next.String(), nil)
+		if err != nil {
+			return resp, nil
+		}
+		for k, vs := range req.Header {
+			if k != "Cookie" && (body != nil || (k != "Content-Type" && k != "Content-Length")) {
+				nreq.Header[k] = vs
+			}
+		}
+		req = nreq
+	}
+}
+
+// once makes one exchange on the host's connection, dialing when there is
+// none or it was closed by the server while idle. A request that fails on a
+// reused connection before any answer came, because the server closed it at
+// that moment, is sent again on a new one when that is safe.
+func (c *client) once(ctx context.Context, req *http.Request, body []byte, buf *bytes.Buffer, tm *timing, mayRetry bool) (*http.Response, error) {
+	for _, ck := range c.jar.Cookies(req.URL) {
+		req.AddCookie(ck)
+	}
+	key := req.URL.Scheme + "://" + req.URL.Host
+	cc := c.conns[key]
+	if cc != nil && !cc.alive() {
+		cc.c.Close()
+		delete(c.conns, key)
+		cc = nil
+	}
+	reused := cc != nil
+	if cc == nil {
+		var err error
+		if cc, err = c.dial(ctx, req.URL, tm); err != nil {
+			return nil, err
+		}
+		c.conns[key] = cc
+	}
+	tm.gotConn = c.clock()
+	resp, err := c.exchange(ctx, cc, req, body, buf, tm)
+	if err != nil {
+		cc.c.Close()
+		delete(c.conns, key)
+		var nr noResponse
+		if reused && mayRetry && ctx.Err() == nil && errors.As(err, &nr) && (nr.unsent || replayable(req)) {
+			req.Header.Del("Cookie")
+			return c.once(ctx, req, body, buf, tm, false)
+		}
+		return nil, err
+	}
+	if rc := resp.Cookies(); len(rc) > 0 {
+		c.jar.SetCookies(req.URL, rc)
+	}
+	if resp.Close {
+		cc.c.Close()
+		delete(c.conns, key)
+	}
+	return resp, nil
+}
+
+// noResponse is an error before the first byte of a response arrived;
+// unsent tells that the request could not even be written.
+type noResponse struct {
+	err    error
+	unsent bool
+}
+
+func (e noResponse) Error() string { return e.err.Error() }
+func (e noResponse) Unwrap() error { return e.err }
+
+func (c *client) exchange(ctx context.Context, cc *clientConn, req *http.Request, body []byte, buf *bytes.Buffer, tm *timing) (*http.Response, error) {
+	deadline, _ := ctx.Deadline()
+	cc.c.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { cc.c.SetDeadline(time.Unix(1, 0)) })
+	defer func() {
+		if !stop() {
+			// ctx ended while the connection was in use: its deadline is
+			// in the past, so it must not be used again.
+			cc.c.Close()
+		}
+	}()
+	if body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+	}
+	if err := req.Write(cc.bw); err != nil {
+		return nil, noResponse{err, true}
+	}
+	if err := cc.bw.Flush(); err != nil {
+		return nil, noResponse{err, true}
+	}
+	tm.wrote = c.clock()
+	if _, err := cc.br.Peek(1); err != nil {
+		return nil, noResponse{err, false}
+	}
+	tm.firstByte = c.clock()
+	resp, err := http.ReadResponse(cc.br, req)
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	_, err = buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	tm.end = c.clock()
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func (c *client) dial(ctx context.Context, u *url.URL, tm *timing) (*clientConn, error) {
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	tm.connStart = c.clock()
+	raw, err := c.dialer.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, err
+	}
+	tm.connDone = c.clock()
+	cc := &clientConn{raw: raw, c: &countingConn{Conn: raw, c: c}}
+	if u.Scheme == "https" {
+		tc := tls.Client(cc.c, &tls.Config{ServerName: host, NextProtos: []string{"http/1.1"}})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		cc.c, cc.isTLS = tc, true
+	}
+	cc.br = bufio.NewReaderSize(cc.c, connBufferSize)
+	cc.bw = bufio.NewWriterSize(cc.c, connBufferSize)
+	return cc, nil
+}
+
+// alive tells whether an idle connection can carry a request: the server
+// has not closed it (a peek without waiting finds no end of stream) and has
+// sent nothing unasked (on plain HTTP; TLS may deliver session tickets).
+func (cc *clientConn) alive() bool {
+	if cc.br.Buffered() > 0 {
+		return false
+	}
+	sc, ok := cc.raw.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	alive := false
+	var b [1]byte
+	rerr := rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		switch {
+		case errors.Is(err, syscall.EAGAIN):
+			alive = true // open, nothing to read
+		case err == nil && n > 0:
+			alive = cc.isTLS
+		}
+		return true
+	})
+	return rerr == nil && alive
+}
+
+// replayable tells whether a request may be sent twice, as net/http decides.
+func replayable(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return req.Header.Get("Idempotency-Key") != ""
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// countingConn counts the bytes a VU's connections carry on the wire.
+type countingConn struct {
+	net.Conn
+	c *client
+}
+
+func (cc *countingConn) Read(p []byte) (int, error) {
+	n, err := cc.Conn.Read(p)
+	cc.c.recv += int64(n)
+	return n, err
+}
+
+func (cc *countingConn) Write(p []byte) (int, error) {
+	n, err := cc.Conn.Write(p)
+	cc.c.sent += int64(n)
+	return n, err
+}
