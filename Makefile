@@ -32,3 +32,18 @@ tf-validate:
 # Deploys to AWS (see README, Deploy to AWS); DEPLOY_FLAGS="-y" skips the question.
 deploy:
 	go run ./cmd/deploy up -dir terraform $(DEPLOY_FLAGS)
+
+# Load testing
+.PHONY: loadtest
+
+# make loadtest ENDPOINT=http://127.0.0.1:6400 SCENARIO=planners-and-studiers LOADTEST_FLAGS="--variant practical"
+# Without ENDPOINT it reads the endpoint make deploy wrote to .endpoint.
+SCENARIO ?= planners-and-studiers
+loadtest:
+	@endpoint="$(ENDPOINT)"; \
+	if [ -z "$$endpoint" ] && [ -f .endpoint ]; then endpoint=$$(cat .endpoint); fi; \
+	if [ -z "$$endpoint" ]; then \
+		echo "make loadtest: no endpoint: set ENDPOINT=http://HOST:PORT, or run make deploy (it writes .endpoint)" >&2; \
+		exit 2; \
+	fi; \
+	go run ./cmd/loadtest run $(SCENARIO) --endpoint "$$endpoint" $(LOADTEST_FLAGS)
