@@ -38,8 +38,8 @@ type Store struct {
 // Open configures a pool for rawURL with cfg; sessions live ttl from their
 // last use. It does not wait for Redis: the first command dials.
 func Open(rawURL string, cfg config.RedisPool, ttl time.Duration, log *slog.Logger) (*Store, error) {
-	if _, err := url.Parse(rawURL); err != nil {
-		return nil, errors.New("REDIS_URL: cannot parse the URL")
+	if u, err := url.Parse(rawURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		return nil, errors.New("REDIS_URL: want redis://host:port/db or rediss://…")
 	}
 	s := &Store{ttl: ttl, log: log}
 	s.pool = &redis.Pool{
