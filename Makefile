@@ -1,7 +1,9 @@
 .PHONY: run test bench
 
+# The API on :6400 with its own Postgres and Redis, data kept in .data/.
 run:
-	go run ./cmd/taskoverflow serve -backing-dir .data
+	go build -o bin/taskoverflow ./cmd/taskoverflow
+	./bin/taskoverflow serve -backing-dir .data
 
 test:
 	go vet ./...
