@@ -96,33 +96,49 @@ func TestSlidingTTLAndHashedKey(t *testing.T) {
 }
 
 // A bounded pool never holds more than MaxActive connections, however many
-// callers; callers wait their turn.
-func TestPoolBounded(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, config.RedisPool{MaxActive: 3, MaxIdle: 3, IdleTimeout: time.Minute, Wait: true}, time.Hour)
-	token, err := s.Create(ctx, taskoverflow.Session{UserID: 1})
-	if err != nil {
-		t.Fatal(err)
+// callers: they wait their turn. REDIS_MAX_ACTIVE=unlimited with a small
+// REDIS_MAX_IDLE, the pool of seed 000, dials for concurrent callers and
+// closes most connections again rather than keeping them.
+func TestPoolBoundedOrNot(t *testing.T) {
+	tests := []struct {
+		name     string
+		pool     config.RedisPool
+		maxDials int64 // at most
+		minDials int64 // at least
+	}{
+		{"bounded", config.RedisPool{MaxActive: 3, MaxIdle: 3, IdleTimeout: time.Minute, Wait: true}, 3, 1},
+		{"unlimited, small idle", config.RedisPool{Unlimited: true, MaxIdle: 1, IdleTimeout: time.Minute}, 1000, 4},
 	}
-	var wg sync.WaitGroup
-	for i := 0; i < 40; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < 25; j++ {
-				if _, err := s.Get(ctx, token); err != nil {
-					t.Error(err)
-					return
-				}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t, tt.pool, time.Hour)
+			token, err := s.Create(ctx, taskoverflow.Session{UserID: 1})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}()
-	}
-	wg.Wait()
-	if got := s.Dials(); got > 3 {
-		t.Errorf("dials: got %d, want at most MaxActive (3)", got)
-	}
-	if st := s.Stats(); st.ActiveCount > 3 {
-		t.Errorf("active: got %d, want at most 3", st.ActiveCount)
+			var wg sync.WaitGroup
+			for i := 0; i < 40; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for j := 0; j < 25; j++ {
+						if _, err := s.Get(ctx, token); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if got := s.Dials(); got > tt.maxDials || got < tt.minDials {
+				t.Errorf("dials for 1000 calls from 40 goroutines: got %d, want %d to %d", got, tt.minDials, tt.maxDials)
+			}
+			if st := s.Stats(); !tt.pool.Unlimited && st.ActiveCount > tt.pool.MaxActive {
+				t.Errorf("active: got %d, want at most %d", st.ActiveCount, tt.pool.MaxActive)
+			}
+			t.Logf("%d dials for 1000 calls", s.Dials())
+		})
 	}
 }
 
@@ -132,31 +148,4 @@ func TestOpenRejectsBadURL(t *testing.T) {
 			t.Errorf("Open(%q): got %v, want an error naming REDIS_URL", u, err)
 		}
 	}
-}
-
-// REDIS_MAX_ACTIVE=unlimited with a small REDIS_MAX_IDLE, the pool of seed
-// 000: concurrent callers each dial, and most connections are closed again
-// rather than kept.
-func TestPoolUnlimitedDialsUnderLoad(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, config.RedisPool{Unlimited: true, MaxIdle: 1, IdleTimeout: time.Minute}, time.Hour)
-	token, err := s.Create(ctx, taskoverflow.Session{UserID: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for i := 0; i < 40; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < 25; j++ {
-				s.Get(ctx, token)
-			}
-		}()
-	}
-	wg.Wait()
-	if got := s.Dials(); got <= 3 {
-		t.Errorf("dials: got %d, want many more than a bounded pool's 3", got)
-	}
-	t.Logf("unlimited pool, MaxIdle 1: %d dials for 1000 calls from 40 goroutines", s.Dials())
 }
