@@ -7,6 +7,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/taskoverflow-lab/taskoverflow/config"
 )
 
@@ -70,5 +72,22 @@ func TestComposeAndTerraformSetTheSameNames(t *testing.T) {
 	task := sortedKeys(tf.taskNames(t))
 	if !slices.Equal(compose, task) {
 		t.Errorf("environment names differ:\n compose app:  %v\n ECS task:     %v", compose, task)
+	}
+}
+
+// TestHealthCheckNeverWaitsForTheDatabase: the load balancer and compose call /api/v1/health;
+// by default it must not touch Postgres, or a slow database gets every healthy task pulled.
+func TestHealthCheckNeverWaitsForTheDatabase(t *testing.T) {
+	if v := loadCompose(t).Services["app"].Environment["HEALTH_CHECKS_DB"]; v != nil && *v != "false" {
+		t.Errorf("docker-compose.yml HEALTH_CHECKS_DB: got %q, want false or unset", *v)
+	}
+	c := loadTerraform(t)
+	refs := references(c.taskEnvironment(t)["HEALTH_CHECKS_DB"])
+	for _, v := range c.blocksOf("variable") {
+		if slices.Contains(refs, "var."+v.Labels[0]) {
+			if got := literal(t, attribute(t, v.Body, "default").Expr); got != cty.False {
+				t.Errorf("variable %s default: got %#v, want false", v.Labels[0], got)
+			}
+		}
 	}
 }

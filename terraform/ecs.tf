@@ -22,6 +22,7 @@ locals {
     MAX_CONNS        = tostring(var.max_conns)
     MAX_INFLIGHT     = tostring(var.max_inflight)
     REQUEST_TIMEOUT  = var.request_timeout
+    HEALTH_CHECKS_DB = tostring(var.health_checks_db)
   }
 }
 

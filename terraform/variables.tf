@@ -147,6 +147,12 @@ variable "request_timeout" {
   default     = "10s"
 }
 
+variable "health_checks_db" {
+  type        = bool
+  description = "HEALTH_CHECKS_DB: when true, /api/v1/health (the load balancer's health check) waits for Postgres through the pool, which reproduces the overload incident where a slow database made the load balancer pull every task. Keep false outside that experiment."
+  default     = false
+}
+
 # Backing services.
 
 variable "db_instance_class" {
