@@ -1,6 +1,8 @@
 package loadtests
 
 import (
+	"context"
+	"errors"
 	"math"
 	"sync"
 	"time"
@@ -56,21 +58,23 @@ func (a arrivals) run(s *scenarioRun) {
 	<-timer.C
 	defer timer.Stop()
 	var next int64
-loop:
 	for next < total {
 		if wait := a.startOf(next) - time.Since(start); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-s.stop.Done():
-				break loop
 			case <-timer.C:
 			}
 		}
-		if s.stop.Err() != nil {
-			break
+		elapsed := time.Since(start)
+		stopped := s.stop.Err()
+		if errors.Is(stopped, context.DeadlineExceeded) {
+			// The scenario's time is up: every iteration due before its
+			// end still starts (or is dropped), however late we woke.
+			elapsed = a.end
 		}
 		// Catch up with every iteration due by now.
-		due := min(int64(math.Floor(a.due(time.Since(start))+1e-9))+1, total)
+		due := min(int64(math.Floor(a.due(elapsed)+1e-9))+1, total)
 		for ; next < due; next++ {
 			vu := s.takeIdle(a.maxVUs)
 			if vu == nil {
@@ -83,6 +87,9 @@ loop:
 				s.active.Add(-1)
 				s.putVU(vu)
 			})
+		}
+		if stopped != nil {
+			break
 		}
 	}
 	wg.Wait()

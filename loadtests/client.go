@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -29,6 +30,7 @@ type client struct {
 	jar    *cookiejar.Jar
 	dialer net.Dialer
 	conns  map[string]*clientConn
+	bufs   *buffers
 	// sent and recv count bytes on the wire, TLS included.
 	sent, recv int64
 	clock      func() int64
@@ -43,17 +45,37 @@ type timing struct {
 type clientConn struct {
 	raw   net.Conn // the TCP connection, for the liveness check
 	c     net.Conn // raw, or TLS over it
-	br    *bufio.Reader
-	bw    *bufio.Writer
 	isTLS bool
+	// lastUsed is when the last exchange ended, on the run's clock.
+	lastUsed int64
 }
 
-func newClient(clock func() int64) *client {
+// freshConn is how recently a connection must have been used to be reused
+// without checking that the server kept it open: servers close idle
+// connections after seconds, not milliseconds.
+const freshConn = int64(250 * time.Millisecond)
+
+// buffers are shared by the VUs of a run: a connection holds a reader and
+// a writer only during an exchange, so an idle VU holds none.
+type buffers struct {
+	readers, writers, scratch sync.Pool
+}
+
+func newBuffers() *buffers {
+	b := &buffers{}
+	b.readers.New = func() any { return bufio.NewReaderSize(nil, connBufferSize) }
+	b.writers.New = func() any { return bufio.NewWriterSize(nil, connBufferSize) }
+	b.scratch.New = func() any { return new(bytes.Buffer) }
+	return b
+}
+
+func newClient(clock func() int64, bufs *buffers) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{
 		jar:    jar,
 		dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
 		conns:  map[string]*clientConn{},
+		bufs:   bufs,
 		clock:  clock,
 	}
 }
@@ -66,21 +88,22 @@ func (c *client) closeIdle() {
 	}
 }
 
-// do sends req (with body, which may be nil) under ctx, follows redirects,
-// and reads the whole response body into buf. The response's Body is
+// do sends req (with body, which may be nil) until deadline or the end of
+// ctx, whichever comes first, follows redirects,
+// and returns the response with its whole body. The response's Body is
 // already drained and closed.
-func (c *client) do(ctx context.Context, req *http.Request, body []byte, buf *bytes.Buffer, tm *timing) (*http.Response, error) {
+func (c *client) do(ctx context.Context, deadline time.Time, req *http.Request, body []byte, tm *timing) (*http.Response, []byte, error) {
 	for hop := 0; ; hop++ {
-		resp, err := c.once(ctx, req, body, buf, tm, true)
+		resp, got, err := c.once(ctx, deadline, req, body, tm, true)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !isRedirect(resp.StatusCode) || hop == maxRedirects {
-			return resp, nil
+			return resp, got, nil
 		}
 		next, err := req.URL.Parse(resp.Header.Get("Location"))
 		if err != nil || resp.Header.Get("Location") == "" {
-			return resp, nil
+			return resp, got, nil
 		}
 		method := req.Method
 		if resp.StatusCode != http.StatusTemporaryRedirect && resp.StatusCode != http.StatusPermanentRedirect {
@@ -92,7 +115,7 @@ func (c *client) do(ctx context.Context, req *http.Request, body []byte, buf *by
 		}
 		nreq, err := http.NewRequestWithContext(ctx, method, next.String(), nil)
 		if err != nil {
-			return resp, nil
+			return resp, got, nil
 		}
 		for k, vs := range req.Header {
 			if k != "Cookie" && (body != nil || (k != "Content-Type" && k != "Content-Length")) {
@@ -107,13 +130,13 @@ func (c *client) do(ctx context.Context, req *http.Request, body []byte, buf *by
 // none or it was closed by the server while idle. A request that fails on a
 // reused connection before any answer came, because the server closed it at
 // that moment, is sent again on a new one when that is safe.
-func (c *client) once(ctx context.Context, req *http.Request, body []byte, buf *bytes.Buffer, tm *timing, mayRetry bool) (*http.Response, error) {
+func (c *client) once(ctx context.Context, deadline time.Time, req *http.Request, body []byte, tm *timing, mayRetry bool) (*http.Response, []byte, error) {
 	for _, ck := range c.jar.Cookies(req.URL) {
 		req.AddCookie(ck)
 	}
 	key := req.URL.Scheme + "://" + req.URL.Host
 	cc := c.conns[key]
-	if cc != nil && !cc.alive() {
+	if cc != nil && c.clock()-cc.lastUsed > freshConn && !cc.alive() {
 		cc.c.Close()
 		delete(c.conns, key)
 		cc = nil
@@ -121,31 +144,32 @@ func (c *client) once(ctx context.Context, req *http.Request, body []byte, buf *
 	reused := cc != nil
 	if cc == nil {
 		var err error
-		if cc, err = c.dial(ctx, req.URL, tm); err != nil {
-			return nil, err
+		if cc, err = c.dial(ctx, deadline, req.URL, tm); err != nil {
+			return nil, nil, err
 		}
 		c.conns[key] = cc
 	}
 	tm.gotConn = c.clock()
-	resp, err := c.exchange(ctx, cc, req, body, buf, tm)
+	resp, got, keep, err := c.exchange(ctx, deadline, cc, req, body, tm)
 	if err != nil {
 		cc.c.Close()
 		delete(c.conns, key)
 		var nr noResponse
 		if reused && mayRetry && ctx.Err() == nil && errors.As(err, &nr) && (nr.unsent || replayable(req)) {
 			req.Header.Del("Cookie")
-			return c.once(ctx, req, body, buf, tm, false)
+			return c.once(ctx, deadline, req, body, tm, false)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if rc := resp.Cookies(); len(rc) > 0 {
 		c.jar.SetCookies(req.URL, rc)
 	}
-	if resp.Close {
+	if resp.Close || !keep {
 		cc.c.Close()
 		delete(c.conns, key)
 	}
-	return resp, nil
+	cc.lastUsed = c.clock()
+	return resp, got, nil
 }
 
 // noResponse is an error before the first byte of a response arrived;
@@ -158,47 +182,84 @@ type noResponse struct {
 func (e noResponse) Error() string { return e.err.Error() }
 func (e noResponse) Unwrap() error { return e.err }
 
-func (c *client) exchange(ctx context.Context, cc *clientConn, req *http.Request, body []byte, buf *bytes.Buffer, tm *timing) (*http.Response, error) {
-	deadline, _ := ctx.Deadline()
+// exchange writes req on cc and reads the response and its body. keep
+// tells whether the connection is fit for another request.
+func (c *client) exchange(ctx context.Context, deadline time.Time, cc *clientConn, req *http.Request, body []byte, tm *timing) (resp *http.Response, got []byte, keep bool, err error) {
 	cc.c.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { cc.c.SetDeadline(time.Unix(1, 0)) })
-	defer func() {
-		if !stop() {
-			// ctx ended while the connection was in use: its deadline is
-			// in the past, so it must not be used again.
-			cc.c.Close()
-		}
-	}()
+	// ctx may end while the connection is in use: its deadline is then in
+	// the past, and it must not be used again.
+	defer func() { keep = stop() && keep }()
+
+	bw := c.bufs.writers.Get().(*bufio.Writer)
+	bw.Reset(cc.c)
 	if body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))
 	}
-	if err := req.Write(cc.bw); err != nil {
-		return nil, noResponse{err, true}
+	err = req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := cc.bw.Flush(); err != nil {
-		return nil, noResponse{err, true}
+	bw.Reset(nil)
+	c.bufs.writers.Put(bw)
+	if err != nil {
+		return nil, nil, false, noResponse{err, true}
 	}
 	tm.wrote = c.clock()
-	if _, err := cc.br.Peek(1); err != nil {
-		return nil, noResponse{err, false}
+
+	br := c.bufs.readers.Get().(*bufio.Reader)
+	br.Reset(cc.c)
+	defer func() {
+		// Bytes past the response mean the connection is out of step.
+		keep = keep && br.Buffered() == 0
+		br.Reset(nil)
+		c.bufs.readers.Put(br)
+	}()
+	if _, err := br.Peek(1); err != nil {
+		return nil, nil, false, noResponse{err, false}
 	}
 	tm.firstByte = c.clock()
-	resp, err := http.ReadResponse(cc.br, req)
+	resp, err = http.ReadResponse(br, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
-	buf.Reset()
-	_, err = buf.ReadFrom(resp.Body)
+	got, err = c.readBody(resp)
 	resp.Body.Close()
 	tm.end = c.clock()
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
-	return resp, nil
+	return resp, got, true, nil
 }
 
-func (c *client) dial(ctx context.Context, u *url.URL, tm *timing) (*clientConn, error) {
+// maxPresize bounds the buffer a Content-Length makes us allocate up front.
+const maxPresize = 64 << 20
+
+// readBody reads a whole body into a slice of its own, sized by the
+// Content-Length when there is one.
+func (c *client) readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxPresize {
+		if n == 0 {
+			return nil, nil
+		}
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
+	}
+	buf := c.bufs.scratch.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err := buf.ReadFrom(resp.Body)
+	b := bytes.Clone(buf.Bytes())
+	if buf.Cap() <= 1<<20 {
+		c.bufs.scratch.Put(buf)
+	}
+	return b, err
+}
+
+func (c *client) dial(ctx context.Context, deadline time.Time, u *url.URL, tm *timing) (*clientConn, error) {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
 		port = "80"
@@ -221,8 +282,6 @@ func (c *client) dial(ctx context.Context, u *url.URL, tm *timing) (*clientConn,
 		}
 		cc.c, cc.isTLS = tc, true
 	}
-	cc.br = bufio.NewReaderSize(cc.c, connBufferSize)
-	cc.bw = bufio.NewWriterSize(cc.c, connBufferSize)
 	return cc, nil
 }
 
@@ -230,9 +289,6 @@ func (c *client) dial(ctx context.Context, u *url.URL, tm *timing) (*clientConn,
 // has not closed it (a peek without waiting finds no end of stream) and has
 // sent nothing unasked (on plain HTTP; TLS may deliver session tickets).
 func (cc *clientConn) alive() bool {
-	if cc.br.Buffered() > 0 {
-		return false
-	}
 	sc, ok := cc.raw.(syscall.Conn)
 	if !ok {
 		return true

@@ -170,6 +170,7 @@ type engine struct {
 	timeScale      float64
 	requestTimeout time.Duration
 	epoch          time.Time
+	buffers        *buffers
 	rec            *metrics.Recorder
 	nextVU         atomic.Int64
 	runs           []*scenarioRun
@@ -204,6 +205,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		timeScale:      opts.TimeScale,
 		requestTimeout: opts.RequestTimeout,
 		epoch:          start,
+		buffers:        newBuffers(),
 		rec:            metrics.NewRecorder(min(2*runtime.GOMAXPROCS(0), 16), start),
 	}
 	for _, sc := range plan.Scenarios {

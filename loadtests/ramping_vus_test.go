@@ -21,7 +21,7 @@ func TestRampingVUsFollowsItsStages(t *testing.T) {
 	}
 	// Drive the scenario directly so that the test can watch its active
 	// VUs on the scenario's own clock.
-	e := &engine{endpoint: srv.URL, timeScale: 1, requestTimeout: time.Minute, epoch: time.Now()}
+	e := &engine{endpoint: srv.URL, timeScale: 1, requestTimeout: time.Minute, epoch: time.Now(), buffers: newBuffers()}
 	e.rec = metrics.NewRecorder(1, e.epoch)
 	s := &scenarioRun{eng: e, sc: Scenario{Name: "ramp", Executor: exec, GracefulStop: time.Second,
 		User: Func("get", func(vu *VU) error {

@@ -1,7 +1,6 @@
 package loadtests
 
 import (
-	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
@@ -26,8 +25,9 @@ import (
 // logs.
 const RequestIDHeader = "X-Request-ID"
 
-// connBufferSize is the read and write buffer of each VU connection.
-const connBufferSize = 1024
+// connBufferSize is the read and write buffer a connection borrows for an
+// exchange; bodies larger than it bypass it.
+const connBufferSize = 4096
 
 // VU is one virtual user. Each VU has its own HTTP client: its own cookie
 // jar (a login sticks to the VU) and its own keep-alive connections. A VU
@@ -53,7 +53,6 @@ type VU struct {
 	shard   *metrics.Shard
 	rng     *rand.Rand
 	started bool
-	body    bytes.Buffer
 }
 
 func (e *engine) newVU(scenario string) *VU {
@@ -69,7 +68,7 @@ func (e *engine) newVU(scenario string) *VU {
 		rng:      rand.New(rand.NewChaCha8(seed)),
 		ctx:      context.Background(),
 	}
-	vu.client = newClient(e.clock)
+	vu.client = newClient(e.clock, e.buffers)
 	return vu
 }
 
@@ -151,8 +150,7 @@ type Response struct {
 	// Status is the HTTP status, 0 when no response arrived (see Err).
 	Status int
 	Header http.Header
-	// Body holds the whole body. It is valid until the VU's next request:
-	// copy it to keep it longer.
+	// Body holds the whole body.
 	Body []byte
 	// Err is set when no complete response arrived: a timeout, a refused
 	// or reset connection, or the iteration was interrupted.
@@ -240,9 +238,7 @@ func (vu *VU) Do(r Request) *Response {
 	if timeout <= 0 {
 		timeout = vu.run.requestTimeout
 	}
-	ctx, cancel := context.WithTimeout(vu.ctx, timeout)
-	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, r.Method, target, nil)
+	hreq, err := http.NewRequestWithContext(vu.ctx, r.Method, target, nil)
 	if err != nil {
 		resp.Err = fmt.Errorf("bad request %s %s: %w", r.Method, target, err)
 		vu.shard.Error(vu.Scenario, "request", resp.Err.Error())
@@ -264,11 +260,11 @@ func (vu *VU) Do(r Request) *Response {
 	sent0, recv0 := vu.client.sent, vu.client.recv
 	start := time.Now()
 	tm := timing{start: vu.run.clock()}
-	hresp, err := vu.client.do(ctx, hreq, body, &vu.body, &tm)
+	hresp, got, err := vu.client.do(vu.ctx, start.Add(timeout), hreq, body, &tm)
 	if err == nil {
 		resp.Status = hresp.StatusCode
 		resp.Header = hresp.Header
-		resp.Body = vu.body.Bytes()
+		resp.Body = got
 	}
 	if tm.end == 0 {
 		tm.end = vu.run.clock()
