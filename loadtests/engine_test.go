@@ -83,3 +83,42 @@ func (l *startLog) distinctVUs(from, to time.Duration) int {
 	}
 	return len(seen)
 }
+
+func TestScenariosRunSideBySideWithTheirOwnStart(t *testing.T) {
+	srv := newCountingServer(t)
+	log := newStartLog()
+	var mu sync.Mutex
+	first := map[string]time.Duration{}
+	user := func(name string) User {
+		return Func(name, func(vu *VU) error {
+			mu.Lock()
+			if _, ok := first[vu.Scenario]; !ok {
+				first[vu.Scenario] = time.Since(log.start)
+			}
+			mu.Unlock()
+			vu.Get("/" + vu.Scenario)
+			return vu.Sleep(10 * time.Millisecond)
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := Run(ctx, Plan{Name: "two", Scenarios: []Scenario{
+		{Name: "early", Executor: ConstantVUs{VUs: 2, Duration: 600 * time.Millisecond}, User: user("early")},
+		{Name: "late", Executor: SharedIterations{VUs: 3, Iterations: 9}, StartTime: 300 * time.Millisecond, User: user("late")},
+	}}, Options{Endpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := first["late"] - first["early"]; got < 300*time.Millisecond {
+		t.Errorf("the late scenario began %v after the early one, want at least its 300ms start time", got)
+	}
+	if got := s.Requests["GET /late"].Count; got != 9 {
+		t.Errorf("late requests: got %d, want 9", got)
+	}
+	if s.Requests["GET /early"].Count < 10 {
+		t.Errorf("early requests: got %d, want the early scenario looping", s.Requests["GET /early"].Count)
+	}
+	if len(s.Scenarios) != 2 || s.VUsMax != 5 {
+		t.Errorf("scenarios %d, VUs allocated %d; want 2 and 5", len(s.Scenarios), s.VUsMax)
+	}
+}
