@@ -303,3 +303,17 @@ func TestVUStopsRequestingOnCancelledContext(t *testing.T) {
 		t.Errorf("plan name: got %q", s.Plan)
 	}
 }
+
+func TestClassifyGroupsByCause(t *testing.T) {
+	opErr := func(port int) error {
+		return &net.OpError{Op: "read", Net: "tcp",
+			Source: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port},
+			Addr:   &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 6400},
+			Err:    fmt.Errorf("protocol trouble")}
+	}
+	k1, m1 := classify(opErr(40001))
+	k2, m2 := classify(opErr(40002))
+	if k1 != "other" || m1 != m2 || strings.Contains(m1, "40001") {
+		t.Errorf("got %q %q and %q %q; want one message without ports", k1, m1, k2, m2)
+	}
+}

@@ -338,9 +338,15 @@ func classify(err error) (kind, message string) {
 	case errors.As(err, &dns):
 		return "dns", "cannot resolve host: " + dns.Err
 	}
+	// Leave out what differs between requests (URLs, ports) so that
+	// failures of one cause fall into one group.
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return "other", oe.Op + ": " + oe.Err.Error()
 	}
 	return "other", err.Error()
 }
