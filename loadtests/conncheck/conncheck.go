@@ -109,13 +109,17 @@ func (r Report) Passed() bool {
 
 // Resolve looks host up once and returns the address a check dials: host itself when it is an
 // IP address, otherwise the first IPv4 address it resolves to, or the first IPv6 one. It returns
-// an error when the name does not resolve.
+// an error when the name does not resolve. Names under the reserved top-level domain
+// "invalid" never resolve (RFC 6761) and are answered without asking a resolver.
 func Resolve(ctx context.Context, host string) (netip.Addr, error) {
 	if host == "" {
 		return netip.Addr{}, errors.New("empty host")
 	}
 	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return a.Unmap(), nil
+	}
+	if name := strings.ToLower(strings.TrimSuffix(host, ".")); name == "invalid" || strings.HasSuffix(name, ".invalid") {
+		return netip.Addr{}, fmt.Errorf("resolve %q: no such host (the .invalid domain never resolves)", host)
 	}
 	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
