@@ -31,6 +31,7 @@ type client struct {
 	dialer net.Dialer
 	conns  map[string]*clientConn
 	bufs   *buffers
+	tls    *tls.Config
 	// sent and recv count bytes on the wire, TLS included.
 	sent, recv int64
 	clock      func() int64
@@ -69,9 +70,10 @@ func newBuffers() *buffers {
 	return b
 }
 
-func newClient(clock func() int64, bufs *buffers) *client {
+func newClient(clock func() int64, bufs *buffers, tlsConfig *tls.Config) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{
+		tls:    tlsConfig,
 		jar:    jar,
 		dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
 		conns:  map[string]*clientConn{},
@@ -275,7 +277,12 @@ func (c *client) dial(ctx context.Context, deadline time.Time, u *url.URL, tm *t
 	tm.connDone = c.clock()
 	cc := &clientConn{raw: raw, c: &countingConn{Conn: raw, c: c}}
 	if u.Scheme == "https" {
-		tc := tls.Client(cc.c, &tls.Config{ServerName: host, NextProtos: []string{"http/1.1"}})
+		cfg := &tls.Config{}
+		if c.tls != nil {
+			cfg = c.tls.Clone()
+		}
+		cfg.ServerName, cfg.NextProtos = host, []string{"http/1.1"}
+		tc := tls.Client(cc.c, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			raw.Close()
 			return nil, err

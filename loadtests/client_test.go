@@ -317,3 +317,40 @@ func TestClassifyGroupsByCause(t *testing.T) {
 		t.Errorf("got %q %q and %q %q; want one message without ports", k1, m1, k2, m2)
 	}
 }
+
+func TestHTTPSEndpoint(t *testing.T) {
+	var conns connCounter
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			http.Error(w, "plain", http.StatusBadRequest)
+			return
+		}
+		w.Write([]byte("secure"))
+	}))
+	srv.Config.ConnState = conns.state
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tlsConfig := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	s := oneVU(t, srv.URL, Options{TLSConfig: tlsConfig}, func(vu *VU) error {
+		for range 5 {
+			if r := vu.Get("/"); r.Status != 200 || string(r.Body) != "secure" {
+				return fmt.Errorf("got %d %q %v", r.Status, r.Body, r.Err)
+			}
+			if err := vu.Sleep(300 * time.Millisecond); err != nil { // past freshConn: the liveness check runs
+				return err
+			}
+		}
+		return nil
+	})
+	if len(s.Errors) > 0 || s.Total().Count != 5 {
+		t.Fatalf("requests %d, errors %+v", s.Total().Count, s.Errors)
+	}
+	if got := conns.n.Load(); got != 1 {
+		t.Errorf("TLS connections: got %d, want 1 (kept alive, session tickets notwithstanding)", got)
+	}
+	// Without the test CA the handshake fails, and says so.
+	s = oneVU(t, srv.URL, Options{}, func(vu *VU) error { vu.Get("/"); return nil })
+	if len(s.Errors) != 1 || !strings.Contains(s.Errors[0].Message, "certificate") {
+		t.Errorf("errors without the CA: got %+v, want a certificate error", s.Errors)
+	}
+}

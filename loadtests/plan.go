@@ -2,6 +2,7 @@ package loadtests
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -65,6 +66,9 @@ type Options struct {
 	VUsScale float64
 	// RequestTimeout bounds each request; zero means 60 s, as k6.
 	RequestTimeout time.Duration
+	// TLSConfig, when set, is used for https endpoints (a private CA, say);
+	// its ServerName is filled in per host.
+	TLSConfig *tls.Config
 	// OnTick, when set, is called about once a second with the live state
 	// of the run, and once more at the end with Done set.
 	OnTick func(Progress)
@@ -169,6 +173,7 @@ type engine struct {
 	endpoint       string
 	timeScale      float64
 	requestTimeout time.Duration
+	tlsConfig      *tls.Config
 	epoch          time.Time
 	buffers        *buffers
 	rec            *metrics.Recorder
@@ -204,6 +209,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		endpoint:       opts.Endpoint,
 		timeScale:      opts.TimeScale,
 		requestTimeout: opts.RequestTimeout,
+		tlsConfig:      opts.TLSConfig,
 		epoch:          start,
 		buffers:        newBuffers(),
 		rec:            metrics.NewRecorder(min(2*runtime.GOMAXPROCS(0), 16), start),

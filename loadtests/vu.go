@@ -68,7 +68,7 @@ func (e *engine) newVU(scenario string) *VU {
 		rng:      rand.New(rand.NewChaCha8(seed)),
 		ctx:      context.Background(),
 	}
-	vu.client = newClient(e.clock, e.buffers)
+	vu.client = newClient(e.clock, e.buffers, e.tlsConfig)
 	return vu
 }
 
