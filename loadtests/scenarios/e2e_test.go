@@ -184,7 +184,8 @@ func TestWebsiteUsersLogInAndBrowse(t *testing.T) {
 		}
 	}
 	browsed := s.Checks["todos listed"].Pass + s.Checks["me is the logged-in user"].Pass
-	if browsed < 10 {
-		t.Errorf("tasks run: got %d, want at least 10", browsed)
+	// Each user has about 2 s with waits of 0.25 to 0.75 s: some tasks each.
+	if browsed < 5 {
+		t.Errorf("tasks run: got %d, want at least 5", browsed)
 	}
 }
