@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+)
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// flagExit maps a flag parsing error to an exit code: -h is not an error.
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: lab %s\n\nflags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func runList(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("list", "list", stderr)
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "lab list: takes no arguments, got %q\n", fs.Args())
+		return exitUsage
+	}
+	quick := map[string]bool{}
+	for _, n := range lab.QuickCaseNames() {
+		quick[n] = true
+	}
+	for _, c := range lab.All() {
+		tag := ""
+		if quick[c.Name] {
+			tag = " [quick]"
+		}
+		fmt.Fprintf(stdout, "%s%s\n  %s\n  source: %s\n  \"%s\"\n  broken: %s\n  fixed:  %s\n\n",
+			c.Name, tag, c.Story, c.Seed, c.Passage, c.Broken.Summary, c.Fixed.Summary)
+	}
+	return exitOK
+}
+
+func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run", "run CASE... | --all [flags]", stderr)
+	all := fs.Bool("all", false, "run every case")
+	quick := fs.Bool("quick", false, "run the quick sizes (with --all: only the quick cases), as CI does")
+	out := fs.String("out", "lab-results", "write results under `DIR`/<time>/CASE/")
+	binary := fs.String("binary", "", "the API server `BINARY` (default: build ./cmd/taskoverflow)")
+	quiet := fs.Bool("quiet", false, "print only the results, not the progress")
+	names, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	switch {
+	case *all && len(names) > 0:
+		fmt.Fprintln(stderr, "lab run: give case names or --all, not both")
+		return exitUsage
+	case *all && *quick:
+		names = lab.QuickCaseNames()
+	case *all:
+		names = lab.CaseNames()
+	case len(names) == 0:
+		fmt.Fprintf(stderr, "lab run: name the cases to run, or --all (cases: %s)\n", strings.Join(lab.CaseNames(), ", "))
+		return exitUsage
+	}
+	cases, err := lab.Select(names)
+	if err != nil {
+		fmt.Fprintf(stderr, "lab run: %v\n", err)
+		return exitUsage
+	}
+	dir := filepath.Join(*out, time.Now().Format("20060102-150405"))
+	r := &lab.Runner{Dir: dir, Quick: *quick, Binary: *binary, Progress: stdout}
+	if *quiet {
+		r.Progress = nil
+	}
+	fmt.Fprintf(stdout, "lab: %d case(s), results in %s\n", len(cases), dir)
+	code := exitOK
+	var results []*lab.Result
+	for _, c := range cases {
+		res, err := r.RunCase(ctx, c)
+		if err != nil {
+			fmt.Fprintf(stderr, "lab run: %v\n", err)
+			code = exitFailure
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		results = append(results, res)
+		lab.WriteText(stdout, res)
+		if !res.OK() {
+			code = exitFailure
+		}
+	}
+	if len(results) > 0 {
+		if err := lab.WriteIndex(dir, results); err != nil {
+			fmt.Fprintf(stderr, "lab run: %v\n", err)
+			code = exitFailure
+		}
+	}
+	fmt.Fprintln(stdout)
+	for _, res := range results {
+		status := "ok  "
+		if !res.OK() {
+			status = "FAIL"
+		}
+		fmt.Fprintf(stdout, "%s %-24s %s\n", status, res.Case.Name, res.Dir)
+	}
+	return code
+}

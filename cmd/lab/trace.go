@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+)
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("trace", "trace REQUEST_ID [--logs FILE|DIR]...", stderr)
+	var logs listFlag
+	fs.Var(&logs, "logs", "the server's JSON log `FILE`, or a DIR whose *.log files are read (repeatable; default stdin)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) != 1 || pos[0] == "" {
+		fmt.Fprintln(stderr, "lab trace: give one REQUEST_ID (from a load summary's slowest requests or errors, or an X-Request-ID header)")
+		return exitUsage
+	}
+	id := pos[0]
+	var lines []lab.TraceLine
+	if len(logs) == 0 {
+		if lines, err = lab.Trace(stdin, "", id); err != nil {
+			fmt.Fprintf(stderr, "lab trace: stdin: %v\n", err)
+			return exitFailure
+		}
+	}
+	var files []string
+	for _, p := range logs {
+		st, err := os.Stat(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "lab trace: %v\n", err)
+			return exitUsage
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		found, _ := filepath.Glob(filepath.Join(p, "*.log"))
+		if len(found) == 0 {
+			fmt.Fprintf(stderr, "lab trace: no *.log file in %s\n", p)
+			return exitUsage
+		}
+		files = append(files, found...)
+	}
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "lab trace: %v\n", err)
+			return exitFailure
+		}
+		source := ""
+		if len(files) > 1 {
+			source = filepath.Base(p)
+		}
+		got, err := lab.Trace(f, source, id)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "lab trace: %s: %v\n", p, err)
+			return exitFailure
+		}
+		lines = append(lines, got...)
+	}
+	lab.SortTrace(lines)
+	if err := lab.WriteTrace(stdout, id, lines); err != nil {
+		fmt.Fprintf(stderr, "lab trace: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}

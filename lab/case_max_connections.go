@@ -1,0 +1,57 @@
+package lab
+
+import (
+	"time"
+)
+
+// maxConnections reproduces seed 002: a service whose file descriptor limit
+// (or connector limit) is below the parallel connections it must hold. The
+// kernel still completes handshakes into the listen backlog, so the
+// connections look established; they are never served.
+func maxConnections() Case {
+	check := ConnCheck{Connections: 400, HTTPPath: "/api/v1/health", DialTimeout: 5 * time.Second, Hold: 3 * time.Second}
+	return Case{
+		Name: "max-connections",
+		Seed: "seed 002 (High volume web services, maxconnections and tcpgoon)",
+		Passage: "max file descriptor limits for the user running the service […] If you break a single item, you " +
+			"hit the ground […] We want something we can easily plug to our test suite that checks a single " +
+			"instance of our service do support an specific number of parallel TCP connections",
+		Story: "The connection check opens 400 parallel connections with an HTTP probe on each, against an API " +
+			"whose fd limit is 128: most connections wait unserved in the backlog.",
+		Broken: Setup{
+			Summary:  "RLIMIT_NOFILE 128",
+			API:      map[string]string{},
+			NoFile:   128,
+			Workload: check,
+		},
+		Fixed: Setup{
+			Summary:  "RLIMIT_NOFILE 4096, MAX_CONNS 1024",
+			API:      map[string]string{"MAX_CONNS": "1024"},
+			NoFile:   4096,
+			Workload: check,
+		},
+		Quick: func(s Setup) Setup {
+			c := s.Workload.(ConnCheck)
+			c.Hold = 2 * time.Second
+			s.Workload = c
+			return s
+		},
+		Judge: judgeMaxConnections,
+		Charts: []Chart{
+			{Title: "Connections open at the API", Series: "http_open_connections"},
+		},
+	}
+}
+
+func judgeMaxConnections(b, f *Run) []Check {
+	served := func(r *Run) float64 {
+		if r.Conn == nil || r.Conn.Connections == 0 {
+			return 0
+		}
+		return 100 * float64(r.Conn.Final.Served) / float64(r.Conn.Connections)
+	}
+	return []Check{
+		brokenAtMost("connections served", "%", served(b), served(f), 50),
+		fixedAtLeast("connections served", "%", served(b), served(f), 100),
+	}
+}

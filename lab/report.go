@@ -1,0 +1,326 @@
+package lab
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// series is one line of a chart: a value per second since the run started.
+type series struct {
+	T []float64
+	V []float64
+}
+
+// sampleSeries returns a sample series of run as a line: the value, or with
+// rate its increase per second.
+func sampleSeries(run *Run, c Chart) series {
+	var out series
+	scale := c.Scale
+	if scale == 0 {
+		scale = 1
+	}
+	var prevT, prevV float64
+	havePrev := false
+	for _, s := range run.Samples {
+		v, ok := s.Values[c.Series]
+		if !ok {
+			continue
+		}
+		t := s.T.Seconds()
+		if c.Rate {
+			if havePrev && t > prevT {
+				out.T = append(out.T, t)
+				out.V = append(out.V, scale*(v-prevV)/(t-prevT))
+			}
+			prevT, prevV, havePrev = t, v, true
+			continue
+		}
+		out.T = append(out.T, t)
+		out.V = append(out.V, scale*v)
+	}
+	return out
+}
+
+// loadSeries returns the load's requests per second, failures per second
+// and p95 latency (ms) per second, on the run's clock.
+func loadSeries(run *Run) (rps, failed, p95 series) {
+	if run.Summary == nil {
+		return
+	}
+	for _, p := range run.Summary.Series {
+		t := time.Unix(p.Time, 0).Sub(run.Start).Seconds() + 0.5
+		rps.T, failed.T = append(rps.T, t), append(failed.T, t)
+		rps.V, failed.V = append(rps.V, float64(p.Requests)), append(failed.V, float64(p.Failed))
+		if p.Duration != nil && p.Duration.Count() > 0 {
+			p95.T = append(p95.T, t)
+			p95.V = append(p95.V, float64(p.Duration.Percentile(95).Microseconds())/1000)
+		}
+	}
+	return
+}
+
+// commonCharts are drawn for every case, after its own.
+func commonCharts() []Chart {
+	return []Chart{
+		{Title: "API CPU", Series: SeriesCPUPercent, Unit: "%"},
+		{Title: "API resident memory", Series: SeriesRSSBytes, Scale: 1.0 / (1 << 20), Unit: "MiB"},
+		{Title: "API open file descriptors", Series: SeriesFDs},
+	}
+}
+
+// figureRow is one line of the side-by-side table of measured figures.
+type figureRow struct {
+	Name          string
+	Broken, Fixed string
+}
+
+// loadRows are the load's figures of both runs.
+func loadRows(b, f *Run) []figureRow {
+	var rows []figureRow
+	add := func(name string, get func(*Run) string) {
+		rows = append(rows, figureRow{name, get(b), get(f)})
+	}
+	if b.Summary != nil || f.Summary != nil {
+		sum := func(fn func(*Run) string) func(*Run) string {
+			return func(r *Run) string {
+				if r.Summary == nil {
+					return "-"
+				}
+				return fn(r)
+			}
+		}
+		add("requests", sum(func(r *Run) string { t, _ := r.Requests(); return fmt.Sprint(t) }))
+		add("requests/s", sum(func(r *Run) string {
+			t, _ := r.Requests()
+			return fmtNum(float64(t) / r.Elapsed.Seconds())
+		}))
+		add("failed requests", sum(func(r *Run) string {
+			_, failed := r.Requests()
+			return fmt.Sprintf("%d (%.2f%%)", failed, 100*r.FailedRate())
+		}))
+		add("p50 / p95 / p99", sum(func(r *Run) string {
+			h := r.Summary.Total().Duration
+			return fmt.Sprintf("%s / %s / %s", fmtDuration(h.Percentile(50)), fmtDuration(h.Percentile(95)), fmtDuration(h.Percentile(99)))
+		}))
+		add("checks passed", sum(func(r *Run) string {
+			c := r.Summary.ChecksTotal()
+			if c.Pass+c.Fail == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f%% (%d of %d)", 100*(1-r.CheckFailRate()), c.Pass, c.Pass+c.Fail)
+		}))
+		add("iterations (complete / interrupted)", sum(func(r *Run) string {
+			return fmt.Sprintf("%d / %d", r.Summary.Iterations.Complete, r.Summary.Iterations.Interrupted)
+		}))
+	}
+	if b.Conn != nil || f.Conn != nil {
+		conn := func(fn func(*Run) string) func(*Run) string {
+			return func(r *Run) string {
+				if r.Conn == nil {
+					return "-"
+				}
+				return fn(r)
+			}
+		}
+		add("connections established / tried", conn(func(r *Run) string {
+			return fmt.Sprintf("%d / %d", r.Conn.Final.Established, r.Conn.Connections)
+		}))
+		add("connections served (HTTP probe)", conn(func(r *Run) string { return fmt.Sprint(r.Conn.Final.Served) }))
+		add("connection errors", conn(func(r *Run) string { return fmtCauses(r.Conn.Errors) }))
+		add("closed by the server", conn(func(r *Run) string { return fmtCauses(r.Conn.ClosedBy) }))
+	}
+	peak := func(series string, scale float64, unit string) func(*Run) string {
+		return func(r *Run) string { return fmtNum(r.Peak(series)*scale) + unit }
+	}
+	add("health checks failed", func(r *Run) string {
+		return fmt.Sprintf("%s of %s", fmtNum(r.Sum(SeriesHealthFailed)), fmtNum(r.Sum(SeriesHealthChecks)))
+	})
+	add("peak API CPU", peak(SeriesCPUPercent, 1, "%"))
+	add("peak API RSS", peak(SeriesRSSBytes, 1.0/(1<<20), " MiB"))
+	add("peak API open fds", peak(SeriesFDs, 1, ""))
+	add("peak Postgres connections", peak(SeriesPGConnections, 1, ""))
+	add("peak Redis connected clients", peak(SeriesRedisClients, 1, ""))
+	add("API CPU limit", func(r *Run) string { return r.CPU })
+	return rows
+}
+
+func fmtCauses[K ~string](m map[K]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for k, v := range m {
+		if v > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, v))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+// verdictLine says in words what the verdict and the control found.
+func verdictLine(res *Result) string {
+	var b strings.Builder
+	switch {
+	case res.Verdict.Passed():
+		b.WriteString("REPRODUCED and CLEARED")
+	case res.Verdict.Reproduced:
+		b.WriteString("reproduced, but the fix did NOT clear it")
+	case res.Verdict.Cleared:
+		b.WriteString("NOT reproduced (the fixed run is clean)")
+	default:
+		b.WriteString("NOT reproduced, NOT cleared")
+	}
+	if res.Control.Passed() {
+		b.WriteString("; control FAILED: the fixed run judged as broken passes too, so the case cannot tell a fix from a bug")
+	} else {
+		b.WriteString("; control: the fixed run judged as broken does not pass, as it must not")
+	}
+	return b.String()
+}
+
+func mark(pass bool) string {
+	if pass {
+		return "ok"
+	}
+	return "FAIL"
+}
+
+// WriteText prints a case's result side by side: the figures with their
+// rules, the load and server figures, and the verdict.
+func WriteText(w io.Writer, res *Result) error {
+	fmt.Fprintf(w, "\n%s (%s)\n", res.Case.Name, res.Case.Seed)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "  \tbroken\tfixed\trule\t\n")
+	for _, c := range res.Verdict.Checks {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.Name, fmtNum(c.Broken)+c.Unit, fmtNum(c.Fixed)+c.Unit, c.Rule, mark(c.Pass))
+	}
+	fmt.Fprintf(tw, "  \t\t\t\t\n")
+	for _, r := range loadRows(res.Broken, res.Fixed) {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t\t\n", r.Name, r.Broken, r.Fixed)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "  verdict: %s\n", verdictLine(res))
+	return err
+}
+
+// resultFile is verdict.json: the verdicts and where each run's files are.
+type resultFile struct {
+	Case    string             `json:"case"`
+	Seed    string             `json:"seed"`
+	OK      bool               `json:"ok"`
+	Verdict Verdict            `json:"verdict"`
+	Control Verdict            `json:"control"`
+	Runs    map[string]runFile `json:"runs"`
+}
+
+type runFile struct {
+	Settings []string  `json:"settings"`
+	CPU      string    `json:"cpu"`
+	Start    time.Time `json:"start"`
+	Elapsed  float64   `json:"elapsed_s"`
+}
+
+// writeResults writes verdict.json, report.md and report.html into res.Dir.
+func writeResults(res *Result) error {
+	vf := resultFile{Case: res.Case.Name, Seed: res.Case.Seed, OK: res.OK(), Verdict: res.Verdict, Control: res.Control,
+		Runs: map[string]runFile{}}
+	for _, r := range []*Run{res.Broken, res.Fixed} {
+		vf.Runs[r.Label] = runFile{Settings: r.Setup.Describe(), CPU: r.CPU, Start: r.Start, Elapsed: r.Elapsed.Seconds()}
+	}
+	b, err := json.MarshalIndent(vf, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(res.Dir, "verdict.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	md, err := os.Create(filepath.Join(res.Dir, "report.md"))
+	if err != nil {
+		return err
+	}
+	if err := WriteMarkdown(md, res); err != nil {
+		md.Close()
+		return err
+	}
+	if err := md.Close(); err != nil {
+		return err
+	}
+	page, err := os.Create(filepath.Join(res.Dir, "report.html"))
+	if err != nil {
+		return err
+	}
+	if err := WriteHTML(page, res); err != nil {
+		page.Close()
+		return err
+	}
+	return page.Close()
+}
+
+// WriteMarkdown writes a case's report: the incident, both setups, the
+// judged figures, the load and server figures, and the verdict.
+func WriteMarkdown(w io.Writer, res *Result) error {
+	c := res.Case
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("# %s\n\n", c.Name)
+	p("%s\n\n", c.Story)
+	p("Source: %s\n\n", c.Seed)
+	for line := range strings.Lines(c.Passage) {
+		p("> %s", line)
+	}
+	p("\n\n## Verdict\n\n%s.\n\n", verdictLine(res))
+	p("| figure | broken | fixed | rule | |\n|---|---|---|---|---|\n")
+	for _, ch := range res.Verdict.Checks {
+		p("| %s | %s | %s | %s | %s |\n", ch.Name, fmtNum(ch.Broken)+ch.Unit, fmtNum(ch.Fixed)+ch.Unit, ch.Rule, mark(ch.Pass))
+	}
+	p("\n## Setups\n\n| | broken | fixed |\n|---|---|---|\n")
+	p("| what | %s | %s |\n", res.Broken.Setup.Summary, res.Fixed.Setup.Summary)
+	p("| settings | %s | %s |\n", strings.Join(res.Broken.Setup.Describe(), "<br>"), strings.Join(res.Fixed.Setup.Describe(), "<br>"))
+	p("| started | %s | %s |\n", res.Broken.Start.Format(time.RFC3339), res.Fixed.Start.Format(time.RFC3339))
+	p("| load lasted | %s | %s |\n", fmtDuration(res.Broken.Elapsed), fmtDuration(res.Fixed.Elapsed))
+	p("\n## Measured\n\n| | broken | fixed |\n|---|---|---|\n")
+	for _, r := range loadRows(res.Broken, res.Fixed) {
+		p("| %s | %s | %s |\n", r.Name, r.Broken, r.Fixed)
+	}
+	p("\n## Files\n\n")
+	p("- `broken/` and `fixed/`: `summary.json` (the load's summary) or `conncheck.json`, `samples.jsonl` (one object per second), `api.log` (the server's JSON lines; follow a request with `lab trace ID --logs broken/api.log`)\n")
+	p("- `report.html`: both runs' charts on one page\n- `verdict.json`: the figures and verdicts\n")
+	return nil
+}
+
+// WriteIndex writes dir/index.md: one table of every case run, its judged
+// figures side by side and its verdict.
+func WriteIndex(dir string, results []*Result) error {
+	f, err := os.Create(filepath.Join(dir, "index.md"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f, "# Bottleneck lab, %s\n\n", filepath.Base(dir))
+	fmt.Fprintf(f, "| case | figure | broken | fixed | rule | |\n|---|---|---|---|---|---|\n")
+	for _, res := range results {
+		for i, ch := range res.Verdict.Checks {
+			name := ""
+			if i == 0 {
+				name = fmt.Sprintf("[%s](%s/report.md)", res.Case.Name, res.Case.Name)
+			}
+			fmt.Fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", name, ch.Name, fmtNum(ch.Broken)+ch.Unit, fmtNum(ch.Fixed)+ch.Unit, ch.Rule, mark(ch.Pass))
+		}
+	}
+	fmt.Fprintf(f, "\n")
+	for _, res := range results {
+		fmt.Fprintf(f, "- %s: %s\n", res.Case.Name, verdictLine(res))
+	}
+	return f.Close()
+}
