@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/taskoverflow-lab/taskoverflow/api"
 	"github.com/taskoverflow-lab/taskoverflow/config"
@@ -106,24 +107,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 
-	select {
-	case err := <-served:
+	// Two supervised parts: the server, and its shutdown when a signal ends
+	// ctx (or the server fails). Wait returns the first error.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Serve(ln) })
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		err := srv.Shutdown(shutdownCtx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			log.Warn("requests still in flight at the shutdown timeout were cut off")
+		}
 		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-	defer cancel()
-	err = srv.Shutdown(shutdownCtx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		log.Warn("requests still in flight at the shutdown timeout were cut off")
-	}
-	if serveErr := <-served; serveErr != nil && err == nil {
-		err = serveErr
-	}
+	})
+	err = g.Wait()
 	log.Info("stopped")
 	return err
 }
