@@ -36,7 +36,7 @@ func pgMaxConnections() Case {
 		},
 		Quick: func(s Setup) Setup {
 			p := s.Workload.(Plan)
-			p.Params.Duration = 6 * time.Second
+			p.Params.Duration = 4 * time.Second
 			s.Workload = p
 			return s
 		},

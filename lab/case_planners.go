@@ -9,6 +9,20 @@ import (
 // plannersAndStudiers reproduces seed 004's practical: the handout's k6
 // script with its two bugs against an API held to one CPU, then the fixed
 // script against the API with the CPU it needs.
+//
+// The plan runs at a tenth of the handout's time (its 6-minute ramp takes
+// 36 s, sleeps of 120 s take 12 s, a request times out after 6 s instead of
+// k6's 60) and three tenths of its users (750 studiers at the peak, 6
+// planners sharing 120 iterations). The table holds 2000 todos, as a
+// semester's worth of students' tasks, so that listing them costs CPU.
+//
+// The broken API runs with GOMAXPROCS=1, pinned to CPU 0 with taskset, and
+// in a cgroup whose CFS quota is half a CPU (cgroup v1 here; v2's cpu.max
+// where the unified hierarchy has the cpu controller). The handout's fix
+// went from 1 vCPU to 4; this machine has 2 cores that also run the load
+// generator and Postgres, so the broken API gets a quarter of the machine
+// and the fixed one all of it. With a quota of a whole CPU the p95 rose
+// only 4× (96 ms against 22 ms): too close to noise to judge.
 func plannersAndStudiers() Case {
 	load := func(variant string) Plan {
 		return Plan{Name: "planners-and-studiers", Params: scenarios.Params{Variant: variant},
@@ -48,15 +62,46 @@ func plannersAndStudiers() Case {
 	}
 }
 
+// judgePlanners: measured, the broken run failed 14.4% of its checks (the
+// handout saw 5.8%: its API answered 200 to DELETE /todos/undefined, so only
+// the POST check failed; this API answers 404, so both planner checks
+// fail), logged DELETE /api/v1/todos/undefined and left a todo behind for
+// each of its 120 planner iterations, with a p95 of 2.5 s; the fixed run
+// passed every check, left nothing, with a p95 of 51 ms.
+//   - checks failed: broken ≥ 3%, half the handout's figure, since the
+//     planners' share of the checks is what sets it; fixed 0, all pass.
+//   - DELETE .../undefined and todos left behind, per planner POST:
+//     broken ≥ 0.9 (every iteration does it: 1.0 measured; 0.9 allows
+//     iterations cut at the end); fixed 0.
+//   - p95 latency: broken ≥ 5 × the fixed p95 (49× measured), so the
+//     CPU limit shows, not just the script's bugs.
 func judgePlanners(b, f *Run) []Check {
-	undefined := func(r *Run) float64 { return float64(r.LogLines(`"url":"/api/v1/todos/undefined"`, `"status"`)) }
+	posts := func(r *Run) float64 {
+		if r.Summary == nil {
+			return 0
+		}
+		if p, ok := r.Summary.Requests["POST /api/v1/todos"]; ok {
+			return float64(p.Count)
+		}
+		return 0
+	}
+	per := func(n float64, r *Run) float64 {
+		if p := posts(r); p > 0 {
+			return n / p
+		}
+		return n
+	}
+	undefined := func(r *Run) float64 {
+		return per(float64(r.LogLines(`"msg":"request finished"`, `"url":"/api/v1/todos/undefined"`)), r)
+	}
+	left := func(r *Run) float64 { return per(r.Finding(scenarios.LeftBehind), r) }
 	return []Check{
 		atLeast("checks failed", "%", 100*b.CheckFailRate(), 100*f.CheckFailRate(), 3),
 		atMost("checks failed", "%", 100*b.CheckFailRate(), 100*f.CheckFailRate(), 0),
-		atLeast("DELETE /api/v1/todos/undefined in the logs", "", undefined(b), undefined(f), 1),
-		atMost("DELETE /api/v1/todos/undefined in the logs", "", undefined(b), undefined(f), 0),
-		atLeast("todos left behind", "", b.Finding(scenarios.LeftBehind), f.Finding(scenarios.LeftBehind), 1),
-		atMost("todos left behind", "", b.Finding(scenarios.LeftBehind), f.Finding(scenarios.LeftBehind), 0),
-		times("p95 latency", "ms", b.P95(), f.P95(), 3, 10),
+		atLeast("DELETE /api/v1/todos/undefined per planner POST", "", undefined(b), undefined(f), 0.9),
+		atMost("DELETE /api/v1/todos/undefined per planner POST", "", undefined(b), undefined(f), 0),
+		atLeast("todos left behind per planner POST", "", left(b), left(f), 0.9),
+		atMost("todos left behind per planner POST", "", left(b), left(f), 0),
+		times("p95 latency", "ms", b.P95(), f.P95(), 5, 20),
 	}
 }

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
@@ -11,11 +12,16 @@ import (
 // every request once concurrency passes MaxIdle, and closes the extra
 // connection right after.
 //
-// What it measures: Redis's own total_connections_received over the run,
-// divided by the requests the load made (each carries the session cookie,
-// so each reads its session from Redis), and the peak of connected_clients.
+// Both runs take the same load: the website plan (Locust's WebsiteUser,
+// logged in on start) with 400 users whose 5-15 s waits are compressed 50
+// times, about 1,700 requests/s, which keeps the API's CPU busy. Each
+// request carries the session cookie, so each reads its session from Redis
+// once; a busy CPU holds each connection longer, so more than three are in
+// use at once and the unbounded pool dials.
 //
-// Why the thresholds: see the comment in the judge.
+// What it judges (see judgeRedisPool for the thresholds):
+//   - Redis's own total_connections_received over the run, per request;
+//   - the peak of Redis's connected_clients, sampled once a second.
 func redisPoolUnbounded() Case {
 	load := Plan{Name: "website", Params: scenarios.Params{VUs: 400, Duration: 15 * time.Minute}, TimeScale: 0.02}
 	return Case{
@@ -38,7 +44,7 @@ func redisPoolUnbounded() Case {
 		},
 		Quick: func(s Setup) Setup {
 			p := s.Workload.(Plan)
-			p.Params.VUs, p.Params.Duration = 150, 12*time.Second
+			p.Params.Duration = 5 * time.Minute
 			s.Workload = p
 			return s
 		},
@@ -52,6 +58,21 @@ func redisPoolUnbounded() Case {
 	}
 }
 
+// judgeRedisPool: measured on a 2-core machine shared with other work, the
+// broken run received 0.33 Redis connections per request (0.31 to 0.33 in
+// the quick runs under the race detector) and its connected clients,
+// sampled once a second, peaked between 15 and 109; the fixed run received
+// 15 connections in all (its pool of 16 dialled in the login burst and
+// kept, the first before the first sample) and peaked at 17 clients (16
+// and the sampler's).
+//   - connections per request, broken ≥ 0.1: a third of what was measured,
+//     since it falls with the CPU the API gets.
+//   - connections received, fixed ≤ REDIS_MAX_ACTIVE: a bounded pool that
+//     keeps what it opens never dials more than its size.
+//   - peak connected clients, broken ≥ 2 × (REDIS_MAX_IDLE + 1): twice what
+//     the pool keeps plus the sampler's; a once-a-second sample of a
+//     crowd that comes and goes is noisy, so the bound is low (8 against a
+//     lowest measured 15). Fixed ≤ REDIS_MAX_ACTIVE + 1.
 func judgeRedisPool(b, f *Run) []Check {
 	perRequest := func(r *Run) float64 {
 		total, _ := r.Requests()
@@ -60,10 +81,14 @@ func judgeRedisPool(b, f *Run) []Check {
 		}
 		return r.Delta(SeriesRedisConnections) / float64(total)
 	}
+	setting := func(r *Run, name string) float64 {
+		n, _ := strconv.Atoi(r.Setup.API[name])
+		return float64(n)
+	}
 	return []Check{
-		atLeast("Redis connections received per request", "", perRequest(b), perRequest(f), 0.2),
-		atMost("Redis connections received per request", "", perRequest(b), perRequest(f), 0.01),
-		times("peak Redis connected clients", "", b.Peak(SeriesRedisClients), f.Peak(SeriesRedisClients), 1.5, 4),
-		atMost("peak Redis connected clients", "", b.Peak(SeriesRedisClients), f.Peak(SeriesRedisClients), 16+1),
+		atLeast("Redis connections received per request", "", perRequest(b), perRequest(f), 0.1),
+		atMost("Redis connections received", "", b.Delta(SeriesRedisConnections), f.Delta(SeriesRedisConnections), setting(f, "REDIS_MAX_ACTIVE")),
+		atLeast("peak Redis connected clients", "", b.Peak(SeriesRedisClients), f.Peak(SeriesRedisClients), 2*(setting(b, "REDIS_MAX_IDLE")+1)),
+		atMost("peak Redis connected clients", "", b.Peak(SeriesRedisClients), f.Peak(SeriesRedisClients), setting(f, "REDIS_MAX_ACTIVE")+1),
 	}
 }

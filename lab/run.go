@@ -184,12 +184,12 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 	samples := make(chan []Sample, 1)
 	run.Start = time.Now()
 	go func() { samples <- sampler.Run(sampleCtx, run.Start) }()
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(time.Second)
 
 	loadStart := time.Now()
 	out, loadErr := s.Workload.run(ctx, sampler.URLs, r.Progress, label)
 	run.Elapsed = time.Since(loadStart)
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(1100 * time.Millisecond)
 	stopSampling()
 	run.Samples = <-samples
 	if loadErr != nil {

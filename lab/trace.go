@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -105,9 +106,14 @@ func WriteTrace(w io.Writer, id string, lines []TraceLine) error {
 		fmt.Fprintf(w, ", served in %s", fmtMS(total))
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%11s  %-5s %-5s %s\n", "offset", "level", "layer", "what (SQL and Redis lines are written when the command ends)")
 	for _, l := range lines {
 		off := l.Time.Sub(origin)
-		fmt.Fprintf(w, "%10s  %-5s %-5s %s\n", "+"+fmtMS(off), strings.ToLower(l.Level), l.Kind(), describeLine(l))
+		began := ""
+		if d := l.duration(); d > 0 && l.Kind() != "http" {
+			began = fmt.Sprintf(" (began +%s)", fmtMS(off-d))
+		}
+		fmt.Fprintf(w, "%11s  %-5s %-5s %s\n", "+"+fmtMS(off), strings.ToLower(l.Level), l.Kind(), describeLine(l, began))
 	}
 	return nil
 }
@@ -116,15 +122,16 @@ func fmtMS(d time.Duration) string {
 	return fmt.Sprintf("%.3fms", float64(d.Microseconds())/1000)
 }
 
-// describeLine renders the part of a line a reader follows.
-func describeLine(l TraceLine) string {
+// describeLine renders the part of a line a reader follows; began, when
+// set, follows the duration of a SQL or Redis line.
+func describeLine(l TraceLine, began string) string {
 	f := l.Fields
 	str := func(k string) string {
 		switch v := f[k].(type) {
 		case string:
 			return v
 		case float64:
-			return fmtNum(v)
+			return strconv.FormatFloat(v, 'f', -1, 64)
 		case bool:
 			return fmt.Sprint(v)
 		case nil:
@@ -147,14 +154,17 @@ func describeLine(l TraceLine) string {
 			fmt.Fprintf(&b, " in %sms", d)
 		}
 	case "sql":
-		fmt.Fprintf(&b, "%sms  %s", take("duration_ms"), take("sql"))
+		fmt.Fprintf(&b, "%sms%s  %s", take("duration_ms"), began, take("sql"))
 		if r := take("rows"); r != "" {
 			fmt.Fprintf(&b, "  (rows %s)", r)
 		}
 	case "redis":
-		fmt.Fprintf(&b, "%s %s", l.Msg, take("cmd"))
+		b.WriteString(l.Msg)
+		if c := take("cmd"); c != "" {
+			b.WriteString(" " + c)
+		}
 		if d := take("duration_ms"); d != "" {
-			fmt.Fprintf(&b, " %sms", d)
+			fmt.Fprintf(&b, " %sms%s", d, began)
 		}
 	default:
 		b.WriteString(l.Msg)

@@ -1,0 +1,110 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLabQuick runs the quick cases end to end, as CI does: real Postgres,
+// Redis and API processes, the bundled load or the connection check. Each
+// must reproduce its incident and clear it, and its fixed run judged as the
+// broken one must not pass.
+func TestLabQuick(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cases, err := Select(QuickCaseNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	r := &Runner{Dir: t.TempDir(), Quick: true, Progress: &progress}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			res, err := r.RunCase(ctx, c)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, progress.String())
+			}
+			var text bytes.Buffer
+			WriteText(&text, res)
+			t.Log(text.String())
+			if !res.Verdict.Reproduced || !res.Verdict.Cleared {
+				t.Errorf("got reproduced %v, cleared %v; want both\n%s", res.Verdict.Reproduced, res.Verdict.Cleared, text.String())
+			}
+			if res.Control.Reproduced {
+				t.Errorf("the fixed run judged as broken reproduces the incident: the case cannot tell a fix from a bug\n%s", text.String())
+			}
+			for _, f := range []string{"report.md", "report.html", "verdict.json", "broken/samples.jsonl", "fixed/samples.jsonl"} {
+				if st, err := os.Stat(filepath.Join(res.Dir, f)); err != nil || st.Size() == 0 {
+					t.Errorf("%s: %v, want a file", f, err)
+				}
+			}
+			if len(res.Broken.Samples) < 3 {
+				t.Errorf("broken run: got %d samples, want one a second", len(res.Broken.Samples))
+			}
+			if c.Name == "redis-pool-unbounded" {
+				traceSlowest(t, res)
+			}
+		})
+	}
+}
+
+// traceSlowest follows the slowest logged-in request of the broken run
+// through the API's log: its HTTP lines and its Redis command.
+func traceSlowest(t *testing.T, res *Result) {
+	t.Helper()
+	var id string
+	for _, s := range res.Broken.Summary.Slowest {
+		if strings.HasSuffix(s.URL, "/api/v1/todos") && s.Status == 200 {
+			id = s.RequestID
+			break
+		}
+	}
+	if id == "" {
+		t.Fatalf("no GET /api/v1/todos among the slowest requests: %+v", res.Broken.Summary.Slowest)
+	}
+	f, err := os.Open(filepath.Join(res.Dir, "broken", "api.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lines, err := Trace(f, "", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, l := range lines {
+		kinds[l.Kind()]++
+	}
+	if kinds["http"] != 2 || kinds["redis"] < 1 || kinds["sql"] != 1 {
+		var b bytes.Buffer
+		WriteTrace(&b, id, lines)
+		t.Errorf("trace of %s: got %v lines by layer, want 2 http, a redis command and the SQL statement\n%s", id, kinds, b.String())
+	}
+}
+
+// TestFixedAsBrokenFails runs a case whose broken setup is its fixed one:
+// the verdict must fail, since there is no incident to reproduce.
+func TestFixedAsBrokenFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, _ := Lookup("max-connections")
+	c.Broken = c.Fixed
+	var progress bytes.Buffer
+	res, err := (&Runner{Quick: true, Progress: &progress}).RunCase(ctx, c)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	if res.Verdict.Passed() || res.Verdict.Reproduced {
+		var text bytes.Buffer
+		WriteText(&text, res)
+		t.Errorf("fixed settings as broken: got reproduced %v, want the verdict to fail\n%s", res.Verdict.Reproduced, text.String())
+	}
+	if res.OK() {
+		t.Error("got OK, want the case to fail")
+	}
+}

@@ -1,0 +1,91 @@
+package lab
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeResult is a judged db-saturation result built from figures.
+func fakeResult(t *testing.T) *Result {
+	t.Helper()
+	c, _ := Lookup("db-saturation")
+	broken := figures{requests: 100, latency: 2 * time.Second,
+		perSample: map[string][]float64{SeriesHealthFailed: {1, 1, 0}, "pgxpool_acquired_conns": {2, 2, 2}, SeriesCPUPercent: {90, 95, 80}},
+		counters:  map[string][2]float64{"pgxpool_acquire_count_total": {0, 100}, "pgxpool_empty_acquire_wait_seconds_total": {0, 150}}}.run("broken")
+	fixed := figures{requests: 1000, latency: 50 * time.Millisecond,
+		perSample: map[string][]float64{SeriesHealthFailed: {0, 0, 0}, "pgxpool_acquired_conns": {5, 6, 4}, SeriesCPUPercent: {60, 70, 65}},
+		counters:  map[string][2]float64{"pgxpool_acquire_count_total": {0, 1000}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1}}}.run("fixed")
+	broken.Setup, fixed.Setup = c.Broken, c.Fixed
+	res := &Result{Case: c, Broken: broken, Fixed: fixed, Dir: t.TempDir()}
+	res.Verdict = judge(c, broken, fixed)
+	res.Control = judge(c, fixed, fixed)
+	return res
+}
+
+func TestHTMLDrawsBothRuns(t *testing.T) {
+	res := fakeResult(t)
+	var b bytes.Buffer
+	if err := WriteHTML(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	// Self-contained: no script, nothing fetched.
+	for _, bad := range []string{"<script", "src=", "href=", "@import", "url("} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q; want nothing loaded from elsewhere", bad)
+		}
+	}
+	// The pool chart holds one line per run, each in its colour.
+	charts := regexp.MustCompile(`(?s)<h3>([^<]*)</h3>(<svg.*?</svg>)`).FindAllStringSubmatch(page, -1)
+	found := false
+	for _, m := range charts {
+		if m[1] != "Pool connections in use" {
+			continue
+		}
+		found = true
+		for _, colour := range []string{brokenColour, fixedColour} {
+			if !strings.Contains(m[2], `<polyline fill="none" stroke="`+colour) {
+				t.Errorf("pool chart has no line in %s", colour)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no pool chart among %d charts", len(charts))
+	}
+	if !strings.Contains(page, "REPRODUCED and CLEARED") {
+		t.Error("page does not state the verdict")
+	}
+}
+
+func TestWriteResultsFiles(t *testing.T) {
+	res := fakeResult(t)
+	if err := writeResults(res); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"verdict.json", "report.md", "report.html"} {
+		if st, err := os.Stat(filepath.Join(res.Dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v, want a file", name, err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(res.Dir, "report.md"))
+	if !strings.Contains(string(md), "| health checks failed | 2 | 0 | broken ≥ 2 | ok |") {
+		t.Errorf("report.md lacks the health check figures:\n%s", md)
+	}
+}
+
+func TestTextMarksFailures(t *testing.T) {
+	res := fakeResult(t)
+	res.Verdict = res.Control // the fixed run as broken: not reproduced
+	var b bytes.Buffer
+	if err := WriteText(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "NOT reproduced") || !strings.Contains(b.String(), "FAIL") {
+		t.Errorf("got\n%s\nwant NOT reproduced and FAIL marks", b.String())
+	}
+}
