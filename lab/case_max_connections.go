@@ -32,7 +32,7 @@ func maxConnections() Case {
 		},
 		Quick: func(s Setup) Setup {
 			c := s.Workload.(ConnCheck)
-			c.Hold = time.Second
+			c.Hold = 2 * time.Second
 			s.Workload = c
 			return s
 		},

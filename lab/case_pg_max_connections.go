@@ -9,6 +9,12 @@ import (
 // pgMaxConnections reproduces the RDS arithmetic of seed 004: every task's
 // pool may open DB_MAX_CONNS connections, and the tasks together can ask
 // for more than the database's max_connections.
+//
+// Postgres starts with max_connections 20; the lab's sampler takes one
+// connection first. Three API instances start with DB_MIN_CONNS open each,
+// then 12 VUs per instance list 1000 todos in a loop for 12 s, so each
+// pool grows towards DB_MAX_CONNS: 3 × 10 = 30 in the broken run, which
+// Postgres refuses past its limit; 3 × 5 = 15 in the fixed one.
 func pgMaxConnections() Case {
 	load := Plan{Name: "throughput", Params: scenarios.Params{VUs: 12, Duration: 12 * time.Second, Path: "/api/v1/todos"}, RequestTimeout: 10 * time.Second}
 	return Case{
@@ -36,7 +42,7 @@ func pgMaxConnections() Case {
 		},
 		Quick: func(s Setup) Setup {
 			p := s.Workload.(Plan)
-			p.Params.Duration = 4 * time.Second
+			p.Params.Duration = 6 * time.Second
 			s.Workload = p
 			return s
 		},
@@ -49,15 +55,33 @@ func pgMaxConnections() Case {
 	}
 }
 
+// judgePGMaxConnections: measured, the broken run's pools reached
+// Postgres's limit (19 connections besides the sampler's), and 20% of its
+// requests (2.5% in the quick run) were answered 503 with "sorry, too many
+// clients already" (SQLSTATE 53300) in the log; the fixed run's 15
+// connections fit and no request failed.
+//   - pool sum over max_connections (the sum of pgxpool_max_conns of every
+//     instance, over the setting): broken > 1, the arithmetic's own verdict;
+//     fixed ≤ 0.9, leaving room for the lab's sampler and an operator.
+//   - "too many clients" lines and requests answered 503: broken ≥ 1 of
+//     each, fixed none. How many fail depends on how fast the pools grow
+//     (4 to 11 in the quick runs, 1% to 2.5% of their requests), but one
+//     refused connection is already the incident.
 func judgePGMaxConnections(b, f *Run) []Check {
 	tooMany := func(r *Run) float64 { return float64(r.LogLines("too many clients")) }
 	poolSum := func(r *Run) float64 { return r.Peak("pgxpool_max_conns") }
+	unavailable := func(r *Run) float64 {
+		if r.Summary == nil {
+			return 0
+		}
+		return float64(r.Summary.Total().Failures["status 503"])
+	}
 	return []Check{
 		atLeast("pool sum over max_connections", "×", poolSum(b)/float64(b.Setup.PGMaxConnections), poolSum(f)/float64(f.Setup.PGMaxConnections), 1.01),
 		atMost("pool sum over max_connections", "×", poolSum(b)/float64(b.Setup.PGMaxConnections), poolSum(f)/float64(f.Setup.PGMaxConnections), 0.9),
 		atLeast("\"too many clients\" log lines", "", tooMany(b), tooMany(f), 1),
 		atMost("\"too many clients\" log lines", "", tooMany(b), tooMany(f), 0),
-		atLeast("5xx responses", "", b.Delta(SeriesHTTP5xx), f.Delta(SeriesHTTP5xx), 1),
-		atMost("5xx responses", "", b.Delta(SeriesHTTP5xx), f.Delta(SeriesHTTP5xx), 0),
+		atLeast("requests answered 503", "", unavailable(b), unavailable(f), 1),
+		atMost("requests answered 503", "", unavailable(b), unavailable(f), 0),
 	}
 }

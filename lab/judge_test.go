@@ -20,8 +20,9 @@ type figures struct {
 	requests   int64
 	posts      int64 // of the requests, POST /api/v1/todos
 	failed     int64
-	latency    time.Duration // every request takes this long
-	checks     [2]int64      // passed, failed
+	failures   map[string]int64 // failed requests by kind, such as "status 503"
+	latency    time.Duration    // every request takes this long
+	checks     [2]int64         // passed, failed
 	findings   map[string]int64
 	logLines   []string
 	conn       *conncheck.Report
@@ -57,7 +58,7 @@ func (f figures) run(label string) *Run {
 		}
 		r.Summary = &metrics.Summary{
 			Requests: map[string]*metrics.RequestStats{
-				"GET /api/v1/todos":  {Count: f.requests - f.posts, Failed: f.failed, Duration: h},
+				"GET /api/v1/todos":  {Count: f.requests - f.posts, Failed: f.failed, Failures: f.failures, Duration: h},
 				"POST /api/v1/todos": {Count: f.posts, Duration: metrics.NewHistogram()},
 			},
 			Checks:   map[string]*metrics.CheckStats{"is status 200": {Pass: f.checks[0], Fail: f.checks[1]}},
@@ -128,6 +129,7 @@ func TestJudges(t *testing.T) {
 				logLines: repeat(`{"msg":"request finished","method":"DELETE","url":"/api/v1/todos/17","status":200}`, 120)}},
 		{"pg-max-connections",
 			figures{setup: setupOf("pg-max-connections", false), requests: 1600, failed: 320, latency: 200 * time.Millisecond,
+				failures: map[string]int64{"status 503": 320},
 				peaks:    map[string]float64{"pgxpool_max_conns": 30},
 				counters: map[string][2]float64{SeriesHTTP5xx: {0, 320}},
 				logLines: repeat(`{"level":"ERROR","msg":"request finished","err":"FATAL: sorry, too many clients already (SQLSTATE 53300)"}`, 320)},

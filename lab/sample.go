@@ -103,6 +103,7 @@ type Sampler struct {
 	pg     *pgx.Conn
 	prev   map[int]procStat
 	prevAt time.Time
+	last   map[string]map[string]float64 // each instance's last /metrics
 }
 
 // Open connects to Redis and Postgres. It holds one connection to each until
@@ -117,6 +118,7 @@ func (s *Sampler) Open(ctx context.Context) error {
 	}
 	s.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	s.prev = map[int]procStat{}
+	s.last = map[string]map[string]float64{}
 	var err error
 	if s.RedisURL != "" {
 		if s.redis, err = redis.DialURLContext(ctx, s.RedisURL, redis.DialReadTimeout(s.Interval), redis.DialWriteTimeout(s.Interval)); err != nil {
@@ -181,9 +183,17 @@ func (s *Sampler) Take(ctx context.Context, start time.Time) Sample {
 	var wg sync.WaitGroup
 	for _, u := range s.URLs {
 		wg.Go(func() {
-			if m, err := s.scrape(ctx, u); err == nil {
-				add(m)
+			m, err := s.scrape(ctx, u)
+			// An instance that does not answer in time keeps its last
+			// figures, so that sums over instances do not dip.
+			mu.Lock()
+			if err == nil {
+				s.last[u] = m
+			} else {
+				m = s.last[u]
 			}
+			mu.Unlock()
+			add(m)
 		})
 		wg.Go(func() { add(s.health(ctx, u)) })
 	}
