@@ -49,3 +49,14 @@ loadtest:
 		exit 2; \
 	fi; \
 	go run ./cmd/loadtest run $(SCENARIO) --endpoint "$$endpoint" $(LOADTEST_FLAGS)
+
+# Lab
+.PHONY: lab lab-quick
+
+# Every bottleneck case, broken then fixed, judged; results in lab-results/<time>/.
+lab:
+	go run ./cmd/lab run --all
+
+# The quick cases at CI sizes, through the same command (go test ./lab runs them too).
+lab-quick:
+	go run ./cmd/lab run --all --quick

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
+)
+
+// runLab runs the command with args and stdin, and returns its exit code and output.
+func runLab(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	code := run(ctx, args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"no command", nil, "usage: lab COMMAND"},
+		{"unknown command", []string{"explode"}, `unknown command "explode"`},
+		{"list with arguments", []string{"list", "x"}, "takes no arguments"},
+		{"run with nothing", []string{"run"}, "name the cases to run, or --all"},
+		{"run an unknown case", []string{"run", "nope"}, "no case nope"},
+		{"run with names and --all", []string{"run", "--all", "db-saturation"}, "not both"},
+		{"run with a bad flag", []string{"run", "--fast"}, "flag provided but not defined"},
+		{"capacity with an argument", []string{"capacity", "x"}, "takes flags only"},
+		{"capacity with a bad memory", []string{"capacity", "--db-memory", "lots"}, "--db-memory"},
+		{"capacity with VUs but no think time", []string{"capacity", "--vus", "10"}, "--vus needs --think"},
+		{"capacity with two loads", []string{"capacity", "--rps", "5", "--scenario", "website"}, "give one of"},
+		{"capacity with an unknown class", []string{"capacity", "--db-class", "db.x.y"}, "unknown DB instance class"},
+		{"capacity with a missing summary", []string{"capacity", "--summary", "/nonexistent.json"}, "--summary"},
+		{"capacity with redis zero", []string{"capacity", "--redis-max-active", "0"}, "unlimited"},
+		{"trace without an id", []string{"trace"}, "give one REQUEST_ID"},
+		{"trace with a missing log", []string{"trace", "x", "--logs", "/nonexistent.log"}, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runLab(t, "", tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit code: got %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr: got %q, want it to contain %q", stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	if code, out, _ := runLab(t, "", "help"); code != exitOK || !strings.Contains(out, "capacity") {
+		t.Errorf("got %d %q, want 0 and the usage", code, out)
+	}
+	if code, _, _ := runLab(t, "", "run", "-h"); code != exitOK {
+		t.Errorf("run -h: got %d, want 0", code)
+	}
+}
+
+func TestList(t *testing.T) {
+	code, out, _ := runLab(t, "", "list")
+	if code != exitOK {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, want := range []string{"redis-pool-unbounded [quick]", "db-saturation\n", "max-connections [quick]",
+		"planners-and-studiers\n", "pg-max-connections [quick]", "source: seed 000", "LEAST(DBInstanceClassMemory/9531392, 5000)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q", want)
+		}
+	}
+}
+
+func TestCapacity(t *testing.T) {
+	// The practical's figures: fine for pools, tight for the load.
+	code, out, _ := runLab(t, "", "capacity")
+	if code != exitOK || !strings.Contains(out, "2 × cpu + 1 = 2 × 1 + 1 = 3") || !strings.Contains(out, "WARN") {
+		t.Errorf("defaults: got %d\n%s", code, out)
+	}
+	// The project's tfvars with pools of 30: four tasks ask for 120 of 112.
+	code, out, _ = runLab(t, "", "capacity", "--tfvars", "../../terraform/terraform.tfvars.example", "--db-max-conns", "30")
+	if code != exitFailure || !strings.Contains(out, "4 × 30 = 120") || !strings.Contains(out, "OVER") {
+		t.Errorf("pool sum over max_connections: got %d, want %d and OVER\n%s", code, exitFailure, out)
+	}
+}
+
+func TestCapacityReadsServiceTime(t *testing.T) {
+	s := &metrics.Summary{Version: metrics.SummaryVersion, Requests: map[string]*metrics.RequestStats{}}
+	h := metrics.NewHistogram()
+	for range 10 {
+		h.Record(40 * time.Millisecond)
+	}
+	s.Requests["GET /api/v1/todos"] = &metrics.RequestStats{Count: 10, Duration: h}
+	path := filepath.Join(t.TempDir(), "summary.json")
+	if err := s.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runLab(t, "", "capacity", "--summary", path, "--request", "GET /api/v1/todos")
+	if code != exitOK {
+		t.Fatalf("got %d: %s", code, errOut)
+	}
+	// 3 workers at 40 ms serve 75 requests/s (the histogram keeps three
+	// significant digits: 40.02 ms).
+	if !strings.Contains(out, "mean of 10 × GET /api/v1/todos") {
+		t.Errorf("output does not say where the service time came from:\n%s", out)
+	}
+	m := regexp.MustCompile(`capacity += tasks × workers / service time = 1 × 3 / 40\.\d* ms = (7[45]\.\d+) req/s`).FindStringSubmatch(out)
+	if m == nil {
+		t.Errorf("output lacks a capacity of 3 workers at 40 ms, about 75 req/s:\n%s", out)
+	}
+	if code, _, errOut := runLab(t, "", "capacity", "--summary", path, "--request", "nope"); code != exitUsage || !strings.Contains(errOut, "no request named") {
+		t.Errorf("unknown request: got %d %q", code, errOut)
+	}
+}
+
+const logs = `{"time":"2026-11-22T09:00:00.000Z","level":"DEBUG","msg":"request started","request_id":"abc","method":"GET","url":"/api/v1/me"}
+{"time":"2026-11-22T09:00:00.002Z","level":"DEBUG","msg":"redis","request_id":"abc","cmd":"GETEX","duration_ms":0.3}
+{"time":"2026-11-22T09:00:00.003Z","level":"INFO","msg":"request finished","request_id":"abc","method":"GET","url":"/api/v1/me","status":200,"duration_ms":3}
+`
+
+func TestTrace(t *testing.T) {
+	code, out, _ := runLab(t, logs, "trace", "abc")
+	if code != exitOK || !strings.Contains(out, "redis GETEX") || !strings.Contains(out, "+3.000ms") {
+		t.Errorf("stdin: got %d\n%s", code, out)
+	}
+	if code, _, errOut := runLab(t, logs, "trace", "zzz"); code != exitFailure || !strings.Contains(errOut, `"zzz"`) {
+		t.Errorf("unknown id: got %d %q, want %d", code, errOut, exitFailure)
+	}
+	// A directory: every instance's log, each line tagged with its file.
+	dir := t.TempDir()
+	lines := strings.SplitAfter(logs, "\n")
+	os.WriteFile(filepath.Join(dir, "api-1.log"), []byte(lines[0]+lines[2]), 0o644)
+	os.WriteFile(filepath.Join(dir, "api-2.log"), []byte(lines[1]), 0o644)
+	code, out, _ = runLab(t, "", "trace", "--logs", dir, "abc")
+	if code != exitOK || !strings.Contains(out, "[api-2.log]") || strings.Index(out, "GETEX") > strings.Index(out, "request finished") {
+		t.Errorf("directory: got %d\n%s", code, out)
+	}
+}
+
+// The quick lab through the command line, as make lab-quick runs it.
+func TestRunQuickCase(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runLab(t, "", "run", "--quick", "--out", out, "max-connections")
+	if code != exitOK {
+		t.Fatalf("got exit %d, want 0\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "ok   max-connections") || !strings.Contains(stdout, "REPRODUCED and CLEARED") {
+		t.Errorf("output lacks the verdict:\n%s", stdout)
+	}
+	index, _ := filepath.Glob(filepath.Join(out, "*", "index.md"))
+	html, _ := filepath.Glob(filepath.Join(out, "*", "max-connections", "report.html"))
+	if len(index) != 1 || len(html) != 1 {
+		t.Errorf("got index %v and report %v, want one of each", index, html)
+	}
+}
