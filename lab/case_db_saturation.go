@@ -50,7 +50,7 @@ func dbSaturation() Case {
 		},
 		Quick: func(s Setup) Setup {
 			p := s.Workload.(Plan)
-			p.Params.VUs, p.Params.Duration = 20, 8*time.Second
+			p.Params.Duration = 8 * time.Second
 			s.Workload = p
 			return s
 		},
