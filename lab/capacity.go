@@ -260,7 +260,7 @@ func Capacity(in CapacityInput) (CapacityReport, error) {
 		r.Lines = append(r.Lines,
 			"clients          = unbounded: REDIS_MAX_ACTIVE=unlimited dials whenever no idle connection is free",
 			fmt.Sprintf("at worst         = max tasks × MAX_INFLIGHT = %d × %d = %d of ElastiCache's %d", in.MaxTasks, in.MaxInflight, bound, ElastiCacheMaxClients))
-		r.Status, r.Verdict = StatusWarn, "no bound but MAX_INFLIGHT, and a new connection per request under load (seed 000)"
+		r.Status, r.Verdict = StatusWarn, "no bound but MAX_INFLIGHT, and a new connection per request under load (see lab run redis-pool-unbounded)"
 		if bound > ElastiCacheMaxClients {
 			r.Status = StatusOver
 		}
@@ -280,7 +280,7 @@ func Capacity(in CapacityInput) (CapacityReport, error) {
 
 // WriteCapacity prints the arithmetic, section by section, with verdicts.
 func WriteCapacity(out io.Writer, rep CapacityReport) error {
-	fmt.Fprintln(out, "Back of the envelope (seed 004, TaskOverflow week 8)")
+	fmt.Fprintln(out, "Back of the envelope (the TaskOverflow load-testing practical, week 8)")
 	for _, s := range rep.Sections {
 		fmt.Fprintf(out, "\n%s\n", s.Title)
 		for _, l := range s.Lines {

@@ -14,9 +14,9 @@ import (
 // measures.
 type Case struct {
 	Name string
-	// Seed names the source document and quotes the passage the case
-	// reproduces.
-	Seed    string
+	// Source names the document that tells of the incident; Passage quotes
+	// what the case reproduces.
+	Source  string
 	Passage string
 	// Story tells in one line what happens.
 	Story string

@@ -29,8 +29,8 @@ func dbSaturation() Case {
 		return Plan{Name: "throughput", Params: scenarios.Params{VUs: 100, Duration: 20 * time.Second, Path: path}, RequestTimeout: 10 * time.Second}
 	}
 	return Case{
-		Name: "db-saturation",
-		Seed: "seed 001 (LeetCode weekly contest outage)",
+		Name:   "db-saturation",
+		Source: "Locust - Load testing framework (LeetCode's weekly-contest outage)",
 		Passage: "Mysql latency skyrocketed due to which all the uwsgi processes were I/O blocked waiting for the " +
 			"response from the mysql. Since uwsgi stopped responding, load balancer's failover got triggered and " +
 			"it disabled the traffic from one of the kubernetes cluster, resulting in even worse.",
@@ -56,7 +56,7 @@ func dbSaturation() Case {
 		},
 		Judge: judgeDBSaturation,
 		Charts: []Chart{
-			{Title: "Pool wait (seconds waited per second)", Series: "pgxpool_empty_acquire_wait_seconds_total", Rate: true},
+			{Title: "Seconds spent waiting for a pool connection", Series: "pgxpool_empty_acquire_wait_seconds_total", Rate: true},
 			{Title: "Pool connections in use", Series: "pgxpool_acquired_conns"},
 			{Title: "Health checks failed", Series: SeriesHealthFailed},
 			{Title: "Health check answer time", Series: SeriesHealthMS, Unit: "ms"},

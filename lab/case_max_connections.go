@@ -11,8 +11,8 @@ import (
 func maxConnections() Case {
 	check := ConnCheck{Connections: 400, HTTPPath: "/api/v1/health", DialTimeout: 5 * time.Second, Hold: 3 * time.Second}
 	return Case{
-		Name: "max-connections",
-		Seed: "seed 002 (High volume web services, maxconnections and tcpgoon)",
+		Name:   "max-connections",
+		Source: "High volume web services, maxconnections and tcpgoon (a talk on a service that died at N parallel connections)",
 		Passage: "max file descriptor limits for the user running the service […] If you break a single item, you " +
 			"hit the ground […] We want something we can easily plug to our test suite that checks a single " +
 			"instance of our service do support an specific number of parallel TCP connections",

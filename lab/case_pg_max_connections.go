@@ -18,8 +18,8 @@ import (
 func pgMaxConnections() Case {
 	load := Plan{Name: "throughput", Params: scenarios.Params{VUs: 12, Duration: 12 * time.Second, Path: "/api/v1/todos"}, RequestTimeout: 10 * time.Second}
 	return Case{
-		Name: "pg-max-connections",
-		Seed: "seed 004 (TaskOverflow week 8, back-of-the-envelope)",
+		Name:   "pg-max-connections",
+		Source: "the TaskOverflow load-testing practical (week 8), its back-of-the-envelope section",
 		Passage: "The formula for calculating the amount of concurrent connections RDS can handle is roughly: " +
 			"LEAST(DBInstanceClassMemory/9531392, 5000)",
 		Story: "Three API instances whose pools of 10 add up to 30 share a Postgres with max_connections 20: " +

@@ -33,8 +33,8 @@ func plannersAndStudiers() Case {
 			TimeScale: 0.1, VUsScale: 0.3, RequestTimeout: 6 * time.Second}
 	}
 	return Case{
-		Name: "planners-and-studiers",
-		Seed: "seed 004 (TaskOverflow week 8: load testing and bottlenecks)",
+		Name:   "planners-and-studiers",
+		Source: "the TaskOverflow load-testing practical (week 8), \"Load Testing & Bottlenecks\"",
 		Passage: "You should see that most of the tests pass but that there will be a few failures throughout […] " +
 			"checks 94.17% 6646 411 […] Discover that DELETE /api/v1/todos/undefined is being requested from the " +
 			"logs […] Change expected HTTP status code for POST to 201 […] Upgrade the ECS task from 1 CPU",

@@ -27,8 +27,8 @@ import (
 func redisPoolUnbounded() Case {
 	load := Plan{Name: "website", Params: scenarios.Params{VUs: 400, Duration: 30 * time.Minute}, TimeScale: 0.01}
 	return Case{
-		Name: "redis-pool-unbounded",
-		Seed: "seed 000 (Locust load test reveals a Redis connection storm)",
+		Name:   "redis-pool-unbounded",
+		Source: "Testing With Load (a Locust run that found a Redis connection storm behind redigo)",
 		Passage: "we are obviously creating a redis.Pool, and yet we are seeing just about one new connection " +
 			"for every api call we make to redis. […] no where in my sessions journey was anyone setting a " +
 			"realistic default value for Pool.MaxActive, and since it is an int in go, we default to 0.",

@@ -32,7 +32,7 @@ th{background:#f4f4f4}.ok{color:#1e8449;font-weight:600}.fail{color:#c0392b;font
 </style></head><body>
 <h1>{{.Name}}</h1>
 <div>{{.Story}}</div>
-<div>Source: {{.Seed}}</div>
+<div>Source: {{.Source}}</div>
 <blockquote>{{.Passage}}</blockquote>
 <p class="verdict">{{.Verdict}}</p>
 <div class="legend"><span><i style="background:{{.BrokenColour}}"></i>broken: {{.BrokenSummary}}</span><span><i style="background:{{.FixedColour}}"></i>fixed: {{.FixedSummary}}</span></div>
@@ -62,13 +62,13 @@ type pageCheck struct {
 }
 
 type page struct {
-	Name, Story, Seed, Passage, Verdict string
-	BrokenColour, FixedColour           string
-	BrokenSummary, FixedSummary         string
-	Charts                              []pageChart
-	Checks                              []pageCheck
-	Rows                                []figureRow
-	BrokenSettings, FixedSettings       []string
+	Name, Story, Source, Passage, Verdict string
+	BrokenColour, FixedColour             string
+	BrokenSummary, FixedSummary           string
+	Charts                                []pageChart
+	Checks                                []pageCheck
+	Rows                                  []figureRow
+	BrokenSettings, FixedSettings         []string
 }
 
 // WriteHTML writes a self-contained page (no script, nothing loaded from
@@ -77,7 +77,7 @@ type page struct {
 func WriteHTML(w io.Writer, res *Result) error {
 	c := res.Case
 	pg := page{
-		Name: c.Name, Story: c.Story, Seed: c.Seed, Passage: strings.TrimSpace(c.Passage),
+		Name: c.Name, Story: c.Story, Source: c.Source, Passage: strings.TrimSpace(c.Passage),
 		Verdict:      verdictLine(res),
 		BrokenColour: brokenColour, FixedColour: fixedColour,
 		BrokenSummary: res.Broken.Setup.Summary, FixedSummary: res.Fixed.Setup.Summary,

@@ -216,7 +216,7 @@ func TestSelect(t *testing.T) {
 // form keeps the setup's settings (it only shrinks the load).
 func TestCasesAreComplete(t *testing.T) {
 	for _, c := range All() {
-		if c.Seed == "" || c.Passage == "" || c.Story == "" || c.Judge == nil || c.Broken.Workload == nil || c.Fixed.Workload == nil ||
+		if c.Source == "" || c.Passage == "" || c.Story == "" || c.Judge == nil || c.Broken.Workload == nil || c.Fixed.Workload == nil ||
 			c.Broken.Summary == "" || c.Fixed.Summary == "" {
 			t.Errorf("%s: missing seed, passage, story, judge, a workload or a summary", c.Name)
 		}

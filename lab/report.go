@@ -199,7 +199,7 @@ func mark(pass bool) string {
 // WriteText prints a case's result side by side: the figures with their
 // rules, the load and server figures, and the verdict.
 func WriteText(w io.Writer, res *Result) error {
-	fmt.Fprintf(w, "\n%s (%s)\n", res.Case.Name, res.Case.Seed)
+	fmt.Fprintf(w, "\n%s (%s)\n", res.Case.Name, res.Case.Source)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  \tbroken\tfixed\trule\t\n")
 	for _, c := range res.Verdict.Checks {
@@ -219,7 +219,7 @@ func WriteText(w io.Writer, res *Result) error {
 // resultFile is verdict.json: the verdicts and where each run's files are.
 type resultFile struct {
 	Case    string             `json:"case"`
-	Seed    string             `json:"seed"`
+	Source  string             `json:"source"`
 	OK      bool               `json:"ok"`
 	Verdict Verdict            `json:"verdict"`
 	Control Verdict            `json:"control"`
@@ -235,7 +235,7 @@ type runFile struct {
 
 // writeResults writes verdict.json, report.md and report.html into res.Dir.
 func writeResults(res *Result) error {
-	vf := resultFile{Case: res.Case.Name, Seed: res.Case.Seed, OK: res.OK(), Verdict: res.Verdict, Control: res.Control,
+	vf := resultFile{Case: res.Case.Name, Source: res.Case.Source, OK: res.OK(), Verdict: res.Verdict, Control: res.Control,
 		Runs: map[string]runFile{}}
 	for _, r := range []*Run{res.Broken, res.Fixed} {
 		vf.Runs[r.Label] = runFile{Settings: r.Setup.Describe(), CPU: r.CPU, Start: r.Start, Elapsed: r.Elapsed.Seconds()}
@@ -276,7 +276,7 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("# %s\n\n", c.Name)
 	p("%s\n\n", c.Story)
-	p("Source: %s\n\n", c.Seed)
+	p("Source: %s\n\n", c.Source)
 	for line := range strings.Lines(c.Passage) {
 		p("> %s", line)
 	}

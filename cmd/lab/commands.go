@@ -67,7 +67,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 			tag = " [quick]"
 		}
 		fmt.Fprintf(stdout, "%s%s\n  %s\n  source: %s\n  \"%s\"\n  broken: %s\n  fixed:  %s\n\n",
-			c.Name, tag, c.Story, c.Seed, c.Passage, c.Broken.Summary, c.Fixed.Summary)
+			c.Name, tag, c.Story, c.Source, c.Passage, c.Broken.Summary, c.Fixed.Summary)
 	}
 	return exitOK
 }
