@@ -42,6 +42,7 @@ type Plan struct {
 	RequestTimeout time.Duration
 }
 
+// String names the plan and the parameters it runs with.
 func (p Plan) String() string {
 	var parts []string
 	if p.Params.Variant != "" {
@@ -139,6 +140,7 @@ type ConnCheck struct {
 	Hold        time.Duration
 }
 
+// String says how many connections the check opens and how.
 func (c ConnCheck) String() string {
 	s := fmt.Sprintf("connection check, %d connections", c.Connections)
 	if c.HTTPPath != "" {
