@@ -53,19 +53,20 @@ func TestLabQuick(t *testing.T) {
 	}
 }
 
-// traceSlowest follows the slowest logged-in request of the broken run
-// through the API's log: its HTTP lines and its Redis command.
+// traceSlowest follows the slowest login or todo listing of the broken run
+// through the API's log: both use Postgres and Redis, so the trace must
+// hold the request's two HTTP lines, a SQL statement and a Redis command.
 func traceSlowest(t *testing.T, res *Result) {
 	t.Helper()
 	var id string
 	for _, s := range res.Broken.Summary.Slowest {
-		if strings.HasSuffix(s.URL, "/api/v1/todos") && s.Status == 200 {
+		if (strings.HasSuffix(s.URL, "/api/v1/todos") || strings.HasSuffix(s.URL, "/api/v1/login")) && s.Status == 200 {
 			id = s.RequestID
 			break
 		}
 	}
 	if id == "" {
-		t.Fatalf("no GET /api/v1/todos among the slowest requests: %+v", res.Broken.Summary.Slowest)
+		t.Fatalf("no login or todo listing among the slowest requests: %+v", res.Broken.Summary.Slowest)
 	}
 	f, err := os.Open(filepath.Join(res.Dir, "broken", "api.log"))
 	if err != nil {
@@ -80,10 +81,10 @@ func traceSlowest(t *testing.T, res *Result) {
 	for _, l := range lines {
 		kinds[l.Kind()]++
 	}
-	if kinds["http"] != 2 || kinds["redis"] < 1 || kinds["sql"] != 1 {
+	if kinds["http"] != 2 || kinds["redis"] < 1 || kinds["sql"] < 1 {
 		var b bytes.Buffer
 		WriteTrace(&b, id, lines)
-		t.Errorf("trace of %s: got %v lines by layer, want 2 http, a redis command and the SQL statement\n%s", id, kinds, b.String())
+		t.Errorf("trace of %s: got %v lines by layer, want 2 http and at least a redis command and a SQL statement\n%s", id, kinds, b.String())
 	}
 }
 
