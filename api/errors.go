@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -23,6 +25,10 @@ var statusOf = map[string]int{
 	taskoverflow.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// StatusClientClosedRequest is recorded (in the log and metrics) for a
+// request whose client hung up before it was answered.
+const StatusClientClosedRequest = 499
+
 // errorBody is every error response: {"error": "...", "request_id": "..."}.
 type errorBody struct {
 	Error     string `json:"error"`
@@ -37,6 +43,13 @@ type errorBody struct {
 func errorWriter(log *slog.Logger) middleware.ErrorWriter {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
 		ctx := r.Context()
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// The client hung up before the answer: not the server's failure.
+			// Recorded as 499, as nginx does; nobody reads the body.
+			middleware.AddLogAttrs(ctx, slog.String("error", "the client closed the request"))
+			w.WriteHeader(StatusClientClosedRequest)
+			return
+		}
 		code, msg := taskoverflow.ErrorCode(err), taskoverflow.ErrorMessage(err)
 		switch code {
 		case taskoverflow.EINTERNAL:
