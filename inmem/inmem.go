@@ -128,4 +128,6 @@ func (s *Store) UserByUsername(_ context.Context, username string) (taskoverflow
 	return u, nil
 }
 
-func notFound(id int64) error { return taskoverflow.Errorf(taskoverflow.ENOTFOUND, "todo %d not found", id) }
+func notFound(id int64) error {
+	return taskoverflow.Errorf(taskoverflow.ENOTFOUND, "todo %d not found", id)
+}

@@ -31,7 +31,7 @@ func unavailable(err error) bool {
 	if errors.As(err, &pgErr) {
 		switch {
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
-			strings.HasPrefix(pgErr.Code, "53"),   // insufficient resources: too many connections
+			strings.HasPrefix(pgErr.Code, "53"),                                 // insufficient resources: too many connections
 			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutdown, cannot connect now
 			pgErr.Code == "57014": // query canceled (statement or request timeout)
 			return true

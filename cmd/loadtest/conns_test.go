@@ -290,7 +290,10 @@ func TestMsDuration(t *testing.T) {
 func TestConnsOurFDLimit(t *testing.T) {
 	prlimit, err := exec.LookPath("prlimit")
 	if err != nil {
-		t.Skip("prlimit not installed")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("prlimit not installed (Debian: util-linux); CI must run this test")
+		}
+		t.Skip("prlimit not installed (Debian: util-linux)")
 	}
 	bin := filepath.Join(t.TempDir(), "loadtest")
 	build := exec.Command("go", "build", "-o", bin, ".")
