@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
@@ -31,7 +33,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&in.MaxInflight, "max-inflight", 0, "MAX_INFLIGHT of each task (default 256)")
 	tfvars := fs.String("tfvars", "", "read task_cpu, desired_count, max_count, db_max_conns, redis_max_active, max_inflight, db_instance_class from a Terraform variables `FILE`; flags win")
 	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+		return cli.FlagExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lab capacity: takes flags only, got %q\n", fs.Args())

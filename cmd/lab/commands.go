@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,33 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 )
-
-// parseInterleaved parses flags that may come before, between or after the
-// positional arguments, and returns the positional ones.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
-// flagExit maps a flag parsing error to an exit code: -h is not an error.
-func flagExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	return exitUsage
-}
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -51,7 +27,7 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 func runList(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("list", "list", stderr)
 	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+		return cli.FlagExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lab list: takes no arguments, got %q\n", fs.Args())
@@ -79,9 +55,9 @@ func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("out", "lab-results", "write results under `DIR`/<time>/CASE/")
 	binary := fs.String("binary", "", "the API server `BINARY` (default: build ./cmd/taskoverflow)")
 	quiet := fs.Bool("quiet", false, "print only the results, not the progress")
-	names, err := parseInterleaved(fs, args)
+	names, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
-		return flagExit(err)
+		return cli.FlagExit(err)
 	}
 	switch {
 	case *all && len(names) > 0:

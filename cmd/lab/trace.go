@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 )
 
@@ -20,9 +22,9 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("trace", "trace REQUEST_ID [--logs FILE|DIR]...", stderr)
 	var logs listFlag
 	fs.Var(&logs, "logs", "the server's JSON log `FILE`, or a DIR whose *.log files are read (repeatable; default stdin)")
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
-		return flagExit(err)
+		return cli.FlagExit(err)
 	}
 	if len(pos) != 1 || pos[0] == "" {
 		fmt.Fprintln(stderr, "lab trace: give one REQUEST_ID (from a load summary's slowest requests or errors, or an X-Request-ID header)")

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+
 	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/report"
@@ -21,31 +23,6 @@ type listFlag []string
 
 func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
-// parseInterleaved parses flags that may come before, between or after the
-// positional arguments, and returns the positional ones.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
-// flagExit maps a flag parsing error to an exit code: -h is not an error.
-func flagExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	return exitUsage
-}
 
 // outputs are the files a run, a report or a merge may write.
 type outputs struct {
@@ -126,9 +103,9 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	fs.IntVar(&p.VUs, "vus", 0, "VUs, for scenarios that take it")
 	fs.DurationVar(&p.Duration, "duration", 0, "duration, for scenarios that take it")
 	fs.StringVar(&p.Path, "path", "", "URL path, for the benchmark scenarios")
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
-		return flagExit(err)
+		return cli.FlagExit(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "loadtest run: want one scenario, got %d arguments\n", len(pos))
@@ -204,7 +181,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadtest list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+		return cli.FlagExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: loadtest list")
@@ -240,9 +217,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 	var o outputs
 	o.register(fs)
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
-		return flagExit(err)
+		return cli.FlagExit(err)
 	}
 	if len(pos) != 1 {
 		fs.Usage()
@@ -284,9 +261,9 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	var o outputs
 	o.register(fs)
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
-		return flagExit(err)
+		return cli.FlagExit(err)
 	}
 	if len(pos) < 2 {
 		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries")

@@ -1,0 +1,42 @@
+// Package cli holds the conventions the project's commands share: flags may
+// stand before, between or after the positional arguments, as in tcpgoon and
+// most load tools, and asking for help (-h) is not an error.
+package cli
+
+import (
+	"errors"
+	"flag"
+)
+
+// Exit codes every command uses; commands add their own (loadtest's 99).
+const (
+	ExitOK    = 0
+	ExitUsage = 2
+)
+
+// ParseInterleaved parses args with fs, letting flags come before, between
+// or after the positional arguments, and returns the positional ones. It
+// returns fs.Parse's error.
+func ParseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// FlagExit maps a flag parsing error to an exit code: ExitOK for -h,
+// ExitUsage otherwise.
+func FlagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	return ExitUsage
+}
