@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 )
 

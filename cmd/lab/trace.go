@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 )
 

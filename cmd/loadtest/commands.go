@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-
 	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/report"
