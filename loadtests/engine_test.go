@@ -109,8 +109,14 @@ func TestScenariosRunSideBySideWithTheirOwnStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := first["late"] - first["early"]; got < 300*time.Millisecond {
-		t.Errorf("the late scenario began %v after the early one, want at least its 300ms start time", got)
+	// Offsets count from the run's start (log.start is taken just before
+	// it), not from the other scenario's first iteration, which itself
+	// begins a moment after the run does.
+	if got := first["late"]; got < 300*time.Millisecond {
+		t.Errorf("the late scenario began %v into the run, want no sooner than its 300ms start time", got)
+	}
+	if got := first["early"]; got >= 300*time.Millisecond {
+		t.Errorf("the early scenario began %v into the run, want it under way before the late one's 300ms", got)
 	}
 	if got := s.Requests["GET /late"].Count; got != 9 {
 		t.Errorf("late requests: got %d, want 9", got)
