@@ -12,7 +12,7 @@ import (
 )
 
 func runCapacity(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("capacity", "capacity [flags]", stderr)
+	fs := cli.NewFlagSet("lab capacity", "lab capacity [flags]", stderr)
 	var in lab.CapacityInput
 	fs.Float64Var(&in.CPU, "cpu", 0, "vCPUs per task (default 1, the practical's task; or task_cpu/1024 from --tfvars)")
 	fs.IntVar(&in.Tasks, "tasks", 0, "tasks serving the load (default 1, or desired_count)")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,18 +12,8 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 )
 
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: lab %s\n\nflags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
 func runList(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("list", "list", stderr)
+	fs := cli.NewFlagSet("lab list", "lab list", stderr)
 	if err := fs.Parse(args); err != nil {
 		return cli.FlagExit(err)
 	}
@@ -48,7 +37,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 }
 
 func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "run CASE... | --all [flags]", stderr)
+	fs := cli.NewFlagSet("lab run", "lab run CASE... | --all [flags]", stderr)
 	all := fs.Bool("all", false, "run every case")
 	quick := fs.Bool("quick", false, "run the quick sizes (with --all: only the quick cases), as CI does")
 	out := fs.String("out", "lab-results", "write results under `DIR`/<time>/CASE/")

@@ -18,7 +18,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ", ") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("trace", "trace REQUEST_ID [--logs FILE|DIR]...", stderr)
+	fs := cli.NewFlagSet("lab trace", "lab trace REQUEST_ID [--logs FILE|DIR]...", stderr)
 	var logs listFlag
 	fs.Var(&logs, "logs", "the server's JSON log `FILE`, or a DIR whose *.log files are read (repeatable; default stdin)")
 	pos, err := cli.ParseInterleaved(fs, args)

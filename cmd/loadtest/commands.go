@@ -208,12 +208,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 
 // runReport implements "loadtest report SUMMARY.json".
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("loadtest report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: loadtest report SUMMARY.json [--html FILE] [--out FILE] [--threshold EXPR]...")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("loadtest report", "loadtest report SUMMARY.json [--html FILE] [--out FILE] [--threshold EXPR]...", stderr)
 	var o outputs
 	o.register(fs)
 	pos, err := cli.ParseInterleaved(fs, args)
@@ -252,12 +247,7 @@ func (o *outputs) reevaluate(s *metrics.Summary, cmd string, stderr io.Writer) i
 
 // runMerge implements "loadtest merge A.json B.json...".
 func runMerge(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("loadtest merge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: loadtest merge A.json B.json... [--out FILE] [--html FILE] [--threshold EXPR]...")
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("loadtest merge", "loadtest merge A.json B.json... [--out FILE] [--html FILE] [--threshold EXPR]...", stderr)
 	var o outputs
 	o.register(fs)
 	pos, err := cli.ParseInterleaved(fs, args)

@@ -6,6 +6,8 @@ package cli
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 )
 
 // Exit codes every command uses; commands add their own (loadtest's 99).
@@ -39,4 +41,16 @@ func FlagExit(err error) int {
 		return ExitOK
 	}
 	return ExitUsage
+}
+
+// NewFlagSet returns a flag set for one subcommand that reports errors on
+// stderr and, for -h or a mistake, prints "usage: SYNOPSIS" and the flags.
+func NewFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +39,18 @@ func TestParseInterleaved(t *testing.T) {
 				t.Errorf("got %v, n=%d, %v; want %v, n=%d", pos, *n, err, tt.wantPos, tt.wantN)
 			}
 		})
+	}
+}
+
+func TestNewFlagSetUsage(t *testing.T) {
+	var out strings.Builder
+	fs := NewFlagSet("lab trace", "lab trace REQUEST_ID", &out)
+	fs.String("logs", "", "log file")
+	_, err := ParseInterleaved(fs, []string{"-h"})
+	if FlagExit(err) != ExitOK {
+		t.Fatalf("-h: got %v, want exit 0", err)
+	}
+	if got := out.String(); !strings.HasPrefix(got, "usage: lab trace REQUEST_ID\n\nflags:\n") || !strings.Contains(got, "-logs") {
+		t.Errorf("usage: got %q", got)
 	}
 }
