@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,12 @@ type Options struct {
 	// it out of the in-flight exemption: the wiring that turns an overload
 	// into failed health checks. Off in production.
 	HealthChecksDB bool
+	// TrustedProxies are the peers (the load balancer) whose
+	// X-Forwarded-Proto: https makes the session cookie Secure.
+	TrustedProxies []netip.Prefix
+	// MetricsElsewhere leaves /metrics out of these routes: it is served on a
+	// listener of its own (METRICS_ADDR).
+	MetricsElsewhere bool
 }
 
 // handler holds what the route handlers share.
@@ -112,7 +119,9 @@ func Routes(deps Deps, opts Options, draining *atomic.Bool) http.Handler {
 	r.NotFound(h.notFound)
 	r.MethodNotAllowed(h.methodNotAllowed)
 
-	r.Get("/metrics", promhttp.HandlerFor(deps.Registry, promhttp.HandlerOpts{}).ServeHTTP)
+	if !opts.MetricsElsewhere {
+		r.Get("/metrics", promhttp.HandlerFor(deps.Registry, promhttp.HandlerOpts{}).ServeHTTP)
+	}
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/health", h.health)
 		r.Get("/ready", h.ready)

@@ -77,10 +77,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: token, Path: "/", MaxAge: int(h.opts.SessionTTL / time.Second),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: isHTTPS(r),
-	})
+	http.SetCookie(w, h.sessionCookie(r, token, int(h.opts.SessionTTL/time.Second)))
 	writeJSON(w, http.StatusOK, me{ID: user.ID, Username: user.Username})
 }
 
@@ -92,7 +89,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: isHTTPS(r)})
+	http.SetCookie(w, h.sessionCookie(r, "", -1))
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 
@@ -142,8 +139,4 @@ func sessionFrom(ctx context.Context) (taskoverflow.Session, error) {
 		return taskoverflow.Session{}, errors.New("session middleware not installed")
 	}
 	return res.sess, res.err
-}
-
-func isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,17 @@ type Config struct {
 
 	SessionTTL time.Duration
 	BcryptCost int
+
+	// MetricsAddr is the listen address of /metrics on its own listener;
+	// empty serves /metrics on Addr with the API.
+	MetricsAddr string
+	// TrustedProxies are the peers whose X-Forwarded-Proto is believed.
+	TrustedProxies []netip.Prefix
+
+	// DBAppUser and DBAppPassword, for migrate: the app's own login role,
+	// created or updated by the master user DATABASE_URL names.
+	DBAppUser     string
+	DBAppPassword string
 
 	// HealthChecksDB wires /api/v1/health through the database pool, as the
 	// health checks of the incident in seed 001 were; the lab's broken setting.
@@ -63,6 +75,9 @@ type RedisPool struct {
 	MaxIdle     int
 	IdleTimeout time.Duration
 	Wait        bool // wait for a free connection instead of failing at MaxActive
+
+	Password string // AUTH password; overrides the one in the URL when set
+	CAFile   string // PEM CA bundle a rediss:// server is checked against; empty: the system's
 }
 
 // Var is one environment variable the server reads.
@@ -80,6 +95,8 @@ func Vars() []Var {
 		{"DATABASE_URL", "postgres://postgres@localhost:5432/taskoverflow?sslmode=disable", "Postgres connection URL (the password may be left out and given in DB_PASSWORD).", func(c *Config, v string) error { return setNonEmpty(&c.DatabaseURL, v) }},
 		{"DB_PASSWORD", "", "Postgres password; overrides the one in DATABASE_URL. Never logged.", func(c *Config, v string) error { c.DBPassword = v; return nil }},
 		{"REDIS_URL", "redis://localhost:6379/0", "Redis URL for sessions.", func(c *Config, v string) error { return setNonEmpty(&c.RedisURL, v) }},
+		{"REDIS_PASSWORD", "", "Redis AUTH password (the ElastiCache AUTH token); overrides the one in REDIS_URL. Never logged.", func(c *Config, v string) error { c.Redis.Password = v; return nil }},
+		{"REDIS_TLS_CA_FILE", "", "PEM file of the CA certificates a `rediss://` server is checked against instead of the system's (ElastiCache needs none).", func(c *Config, v string) error { c.Redis.CAFile = v; return nil }},
 		{"LOG_FORMAT", "auto", "json, text (coloured, for people) or auto (text on a terminal, else json).", setLogFormat},
 		{"LOG_LEVEL", "info", "debug, info, warn or error. SQL and Redis commands log at debug.", setLogLevel},
 
@@ -101,6 +118,10 @@ func Vars() []Var {
 		{"MAX_INFLIGHT", "256", "Requests served at once; beyond it 503 with Retry-After.", func(c *Config, v string) error { return setInt(&c.MaxInflight, v, 1) }},
 		{"REQUEST_TIMEOUT", "10s", "Deadline of one request's context, reaching the database and Redis.", func(c *Config, v string) error { return setDuration(&c.RequestTimeout, v) }},
 		{"SHUTDOWN_TIMEOUT", "15s", "On SIGTERM/SIGINT, how long in-flight requests get to finish.", func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
+		{"METRICS_ADDR", "", "Listen address of `/metrics` on a listener of its own (such as :9464), which the load balancer does not route. Empty serves `/metrics` on ADDR with the API.", setMetricsAddr},
+		{"TRUSTED_PROXIES", "", "Comma-separated CIDRs of the load balancers whose `X-Forwarded-Proto: https` makes the session cookie `Secure`. Empty trusts no one: only a direct TLS connection does.", setTrustedProxies},
+		{"DB_APP_USER", "", "`migrate` only: a login role for the app, created or updated (password DB_APP_PASSWORD) and allowed to use the public schema, while DATABASE_URL names the master user.", func(c *Config, v string) error { c.DBAppUser = v; return nil }},
+		{"DB_APP_PASSWORD", "", "`migrate` only: the password DB_APP_USER gets. Never logged.", func(c *Config, v string) error { c.DBAppPassword = v; return nil }},
 		{"HEALTH_CHECKS_DB", "false", "When true, /api/v1/health also queries Postgres through the pool and waits in line with MAX_INFLIGHT: how the failing health checks of an overload were wired. For the lab; keep it false.", func(c *Config, v string) error { return setBool(&c.HealthChecksDB, v) }},
 		{"READY_TIMEOUT", "1s", "How long /api/v1/ready waits for Postgres and Redis to answer.", func(c *Config, v string) error { return setDuration(&c.ReadyTimeout, v) }},
 		{"HTTP_READ_HEADER_TIMEOUT", "5s", "http.Server ReadHeaderTimeout.", func(c *Config, v string) error { return setDuration(&c.ReadHeaderTimeout, v) }},
@@ -141,7 +162,39 @@ func Load(getenv func(string) string) (Config, error) {
 	if !c.Redis.Unlimited && c.Redis.MaxIdle > c.Redis.MaxActive {
 		errs = append(errs, fmt.Errorf("REDIS_MAX_IDLE=%d is above REDIS_MAX_ACTIVE=%d", c.Redis.MaxIdle, c.Redis.MaxActive))
 	}
+	if c.DBAppUser != "" && c.DBAppPassword == "" {
+		errs = append(errs, fmt.Errorf("DB_APP_USER=%q needs DB_APP_PASSWORD", c.DBAppUser))
+	}
 	return c, errors.Join(errs...)
+}
+
+func setMetricsAddr(c *Config, v string) error {
+	if v == "" {
+		c.MetricsAddr = ""
+		return nil
+	}
+	return setAddr(&c.MetricsAddr, v)
+}
+
+// setTrustedProxies parses comma-separated CIDRs; a bare address is one host.
+func setTrustedProxies(c *Config, v string) error {
+	c.TrustedProxies = nil
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/16", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	return nil
 }
 
 func setAddr(dst *string, v string) error {

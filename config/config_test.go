@@ -46,6 +46,9 @@ func TestLoadErrors(t *testing.T) {
 		{"min above max", map[string]string{"DB_MIN_CONNS": "20"}, "DB_MIN_CONNS=20 is above DB_MAX_CONNS=10"},
 		{"idle above active", map[string]string{"REDIS_MAX_ACTIVE": "4", "REDIS_MAX_IDLE": "8"}, "REDIS_MAX_IDLE=8 is above REDIS_MAX_ACTIVE=4"},
 		{"bcrypt too high", map[string]string{"BCRYPT_COST": "40"}, "at most 31"},
+		{"bad metrics addr", map[string]string{"METRICS_ADDR": "9464"}, "METRICS_ADDR=\"9464\": want host:port"},
+		{"bad proxy cidr", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,elb"}, `"elb" is not a CIDR`},
+		{"app user without password", map[string]string{"DB_APP_USER": "app"}, `DB_APP_USER="app" needs DB_APP_PASSWORD`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,5 +77,33 @@ func TestNamesUnique(t *testing.T) {
 			t.Errorf("%s listed twice", n)
 		}
 		seen[n] = true
+	}
+}
+
+func TestLoadTrustedProxies(t *testing.T) {
+	tests := []struct {
+		name, env string
+		want      []string
+	}{
+		// Unset trusts no one.
+		{"unset", "", nil},
+		{"cidrs", "172.31.0.0/16, 10.1.2.3/8", []string{"172.31.0.0/16", "10.0.0.0/8"}},
+		// A bare address is that host alone.
+		{"one host", "127.0.0.1,::1", []string{"127.0.0.1/32", "::1/128"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(map[string]string{"TRUSTED_PROXIES": tt.env}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range c.TrustedProxies {
+				got = append(got, p.String())
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

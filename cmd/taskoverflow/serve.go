@@ -94,6 +94,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Options: api.Options{
 			MaxInflight: cfg.MaxInflight, RequestTimeout: cfg.RequestTimeout, ReadyTimeout: cfg.ReadyTimeout,
 			SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost, HealthChecksDB: cfg.HealthChecksDB,
+			TrustedProxies: cfg.TrustedProxies, MetricsElsewhere: cfg.MetricsAddr != "",
 		},
 		MaxConns:          cfg.MaxConns,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -107,11 +108,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String())
+	var metrics *metricsServer
+	if cfg.MetricsAddr != "" {
+		if metrics, err = listenMetrics(cfg.MetricsAddr, reg, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 
 	// Two supervised parts: the server, and its shutdown when a signal ends
 	// ctx (or the server fails). Wait returns the first error.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(ln) })
+	if metrics != nil {
+		g.Go(func() error { return metrics.run(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
