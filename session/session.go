@@ -41,6 +41,10 @@ func Open(rawURL string, cfg config.RedisPool, ttl time.Duration, log *slog.Logg
 	if u, err := url.Parse(rawURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 		return nil, errors.New("REDIS_URL: want redis://host:port/db or rediss://…")
 	}
+	rawURL, tlsOpts, err := dialSettings(rawURL, cfg)
+	if err != nil {
+		return nil, err
+	}
 	s := &Store{ttl: ttl, log: log}
 	s.pool = &redis.Pool{
 		MaxActive:   cfg.MaxActive, // 0 only when REDIS_MAX_ACTIVE=unlimited
@@ -49,10 +53,10 @@ func Open(rawURL string, cfg config.RedisPool, ttl time.Duration, log *slog.Logg
 		Wait:        cfg.Wait,
 		DialContext: func(ctx context.Context) (redis.Conn, error) {
 			start := time.Now()
-			c, err := redis.DialURLContext(ctx, rawURL,
+			c, err := redis.DialURLContext(ctx, rawURL, append(tlsOpts,
 				redis.DialConnectTimeout(2*time.Second),
 				redis.DialReadTimeout(2*time.Second),
-				redis.DialWriteTimeout(2*time.Second))
+				redis.DialWriteTimeout(2*time.Second))...)
 			s.dials.Add(1)
 			s.log.LogAttrs(ctx, slog.LevelDebug, "redis dial",
 				slog.Float64("duration_ms", ms(time.Since(start))), slog.Bool("ok", err == nil))
