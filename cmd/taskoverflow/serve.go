@@ -151,9 +151,21 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { db.Close() }() // db changes to the app role's below
 	if err := db.WaitReady(ctx, startupWait); err != nil {
 		return err
+	}
+	if cfg.DBAppUser != "" {
+		dbURL, password, err := ensureAppRole(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		app, err := store.Open(ctx, dbURL, password, cfg.DB, log)
+		if err != nil {
+			return err
+		}
+		db.Close()
+		db = app
 	}
 	n, err := db.Migrate(ctx)
 	if err != nil {
