@@ -80,6 +80,12 @@ func (c *tfConfig) local(t *testing.T, name string) hclsyntax.Expression {
 // container_definitions = jsonencode([...]).
 func (c *tfConfig) appContainer(t *testing.T) map[string]hclsyntax.Expression {
 	t.Helper()
+	return c.container(t, "app")
+}
+
+// container returns the items of the container called name in the task definition.
+func (c *tfConfig) container(t *testing.T, name string) map[string]hclsyntax.Expression {
+	t.Helper()
 	attr := attribute(t, c.resource(t, "aws_ecs_task_definition", "app").Body, "container_definitions")
 	call, ok := attr.Expr.(*hclsyntax.FunctionCallExpr)
 	if !ok || call.Name != "jsonencode" || len(call.Args) != 1 {
@@ -91,11 +97,11 @@ func (c *tfConfig) appContainer(t *testing.T) map[string]hclsyntax.Expression {
 	}
 	for _, e := range list.Exprs {
 		items := objectItems(t, e)
-		if name, ok := items["name"]; ok && literal(t, name) == cty.StringVal("app") {
+		if n, ok := items["name"]; ok && literal(t, n) == cty.StringVal(name) {
 			return items
 		}
 	}
-	t.Fatal(`container_definitions has no container named "app"`)
+	t.Fatalf("container_definitions has no container named %q", name)
 	return nil
 }
 
@@ -128,11 +134,17 @@ func (c *tfConfig) taskEnvironment(t *testing.T) map[string]hclsyntax.Expression
 	return objectItems(t, c.local(t, "app_environment"))
 }
 
-// taskSecrets returns the container's secrets: name to the valueFrom expression.
+// taskSecrets returns the app container's secrets: name to the valueFrom expression.
 func (c *tfConfig) taskSecrets(t *testing.T) map[string]hclsyntax.Expression {
 	t.Helper()
+	return c.secretsOf(t, "app")
+}
+
+// secretsOf returns the secrets of the container called name.
+func (c *tfConfig) secretsOf(t *testing.T, name string) map[string]hclsyntax.Expression {
+	t.Helper()
 	secrets := map[string]hclsyntax.Expression{}
-	expr, ok := c.appContainer(t)["secrets"]
+	expr, ok := c.container(t, name)["secrets"]
 	if !ok {
 		return secrets
 	}
@@ -308,33 +320,53 @@ func TestTerraformTaskEnvironment(t *testing.T) {
 	}
 }
 
-// TestTerraformPasswordIsASecret: the generated password reaches the database and the task's
-// DB_PASSWORD secret, and nowhere else: not the plain environment, not DATABASE_URL, not an
-// output.
+// TestTerraformPasswordIsASecret: the app's database password reaches the app's role (made by
+// the migrate container) and the app's DB_PASSWORD secret; the master password reaches the
+// database and the migrate container's secret only. Neither is in a plain environment, a URL
+// or an output.
 func TestTerraformPasswordIsASecret(t *testing.T) {
 	c := loadTerraform(t)
 
-	secrets := c.taskSecrets(t)
-	from, ok := secrets["DB_PASSWORD"]
-	if !ok {
-		t.Fatalf("app container secrets: got %v, want DB_PASSWORD", sortedKeys(secrets))
+	// stored follows a secret's valueFrom to the SSM parameter and returns the random_password
+	// it stores.
+	stored := func(container, name string) (param, value string) {
+		t.Helper()
+		secrets := c.secretsOf(t, container)
+		from, ok := secrets[name]
+		if !ok {
+			t.Fatalf("%s container secrets: got %v, want %s", container, sortedKeys(secrets), name)
+		}
+		ref := reference(from)
+		param, found := strings.CutSuffix(ref, ".arn")
+		if !found || !strings.HasPrefix(param, "aws_ssm_parameter.") {
+			t.Fatalf("%s %s valueFrom: got %q, want the ARN of an aws_ssm_parameter", container, name, ref)
+		}
+		p := c.resource(t, "aws_ssm_parameter", strings.TrimPrefix(param, "aws_ssm_parameter."))
+		if got := literal(t, attribute(t, p.Body, "type").Expr); got != cty.StringVal("SecureString") {
+			t.Errorf("%s type: got %#v, want SecureString", param, got)
+		}
+		value = reference(attribute(t, p.Body, "value").Expr)
+		if !strings.HasPrefix(value, "random_password.") {
+			t.Errorf("%s value: got %q, want a random_password result", param, value)
+		}
+		return param, value
 	}
-	ref := reference(from)
-	param, found := strings.CutSuffix(ref, ".arn")
-	if !found || !strings.HasPrefix(param, "aws_ssm_parameter.") {
-		t.Fatalf("DB_PASSWORD valueFrom: got %q, want the ARN of an aws_ssm_parameter", ref)
+	appParam, appPassword := stored("app", "DB_PASSWORD")
+	masterParam, masterPassword := stored("migrate", "DB_PASSWORD")
+	if roleParam, _ := stored("migrate", "DB_APP_PASSWORD"); roleParam != appParam {
+		t.Errorf("migrate DB_APP_PASSWORD: got %s, want the app's DB_PASSWORD parameter %s", roleParam, appParam)
 	}
-	p := c.resource(t, "aws_ssm_parameter", strings.TrimPrefix(param, "aws_ssm_parameter."))
-	if got := literal(t, attribute(t, p.Body, "type").Expr); got != cty.StringVal("SecureString") {
-		t.Errorf("%s type: got %#v, want SecureString", param, got)
-	}
-	stored := reference(attribute(t, p.Body, "value").Expr)
-	if !strings.HasPrefix(stored, "random_password.") {
-		t.Errorf("%s value: got %q, want a random_password result", param, stored)
+	if appPassword == masterPassword {
+		t.Errorf("the app's DB_PASSWORD is the master password %s; want a role of its own", masterPassword)
 	}
 	db := c.resource(t, "aws_db_instance", "db")
-	if got := reference(attribute(t, db.Body, "password").Expr); got != stored {
-		t.Errorf("aws_db_instance.db password: got %q, want the stored secret %q", got, stored)
+	if got := reference(attribute(t, db.Body, "password").Expr); got != masterPassword {
+		t.Errorf("aws_db_instance.db password: got %q, want the master secret %q", got, masterPassword)
+	}
+	for name, ref := range c.taskSecrets(t) {
+		if reference(ref) == masterParam+".arn" {
+			t.Errorf("app container secret %s is the master password; only the migrate container may read it", name)
+		}
 	}
 
 	for name, expr := range c.taskEnvironment(t) {

@@ -1,8 +1,12 @@
-# Postgres (RDS) and Redis (ElastiCache), reachable only from the app's security group.
+# Postgres (RDS) and Redis (ElastiCache), reachable only from the app's security group, both
+# over TLS whose certificates the app checks.
 
-# The database password is generated here, stored as an SSM SecureString and handed to the task
-# as the DB_PASSWORD secret. It never appears in the task's plain environment, in DATABASE_URL or
-# in an output; like every managed password it is in the Terraform state, which stays local.
+# Passwords are generated here and stored as SSM SecureStrings, handed to the task as secrets.
+# None appears in the task's plain environment, in a URL or in an output; like every managed
+# password they are in the Terraform state, which stays local.
+#
+# The master password reaches only the task's migrate container, which creates the app's own
+# role (DB_APP_USER) with the app password; the app container gets the app password alone.
 resource "random_password" "db" {
   length           = 32
   special          = true
@@ -11,9 +15,41 @@ resource "random_password" "db" {
 
 resource "aws_ssm_parameter" "db_password" {
   name        = "/${var.name}/db-password"
-  description = "Password of the ${var.name} Postgres user, read by the ECS task as DB_PASSWORD"
+  description = "Password of the ${var.name} Postgres master user, read by the migrate container only"
   type        = "SecureString"
   value       = random_password.db.result
+}
+
+resource "random_password" "db_app" {
+  length           = 32
+  special          = true
+  override_special = "!#%*()-_=+[]{}<>:?"
+}
+
+resource "aws_ssm_parameter" "db_app_password" {
+  name        = "/${var.name}/db-app-password"
+  description = "Password of the ${var.name} app's own Postgres role, read by the app as DB_PASSWORD"
+  type        = "SecureString"
+  value       = random_password.db_app.result
+}
+
+# ElastiCache AUTH token: 16 to 128 printable characters; letters and digits only here.
+resource "random_password" "redis_auth" {
+  length  = 64
+  special = false
+}
+
+resource "aws_ssm_parameter" "redis_auth_token" {
+  name        = "/${var.name}/redis-auth-token"
+  description = "AUTH token of the ${var.name} Redis, read by the app as REDIS_PASSWORD"
+  type        = "SecureString"
+  value       = random_password.redis_auth.result
+}
+
+# Names the final snapshot uniquely, so a stack destroyed and made again does not collide
+# with the snapshot the last one left.
+resource "random_id" "final_snapshot" {
+  byte_length = 4
 }
 
 resource "aws_db_subnet_group" "db" {
@@ -40,11 +76,17 @@ resource "aws_db_instance" "db" {
   publicly_accessible    = false
   multi_az               = false
 
-  # A lab database: destroy removes it without a final snapshot.
-  skip_final_snapshot     = true
-  deletion_protection     = false
-  backup_retention_period = 0
-  apply_immediately       = true
+  # The server certificate the app checks (sslmode=verify-full) against the RDS CA bundle in
+  # the image. RDS for PostgreSQL 15 and later refuses connections without TLS (rds.force_ssl).
+  ca_cert_identifier = "rds-ca-rsa2048-g1"
+
+  # Backups on by default; destroy keeps a final snapshot unless told otherwise. Deletion
+  # protection stays off so that `deploy down` can remove the stack.
+  backup_retention_period   = var.db_backup_retention_days
+  skip_final_snapshot       = var.db_skip_final_snapshot
+  final_snapshot_identifier = "${var.name}-final-${random_id.final_snapshot.hex}"
+  deletion_protection       = false
+  apply_immediately         = true
 }
 
 resource "aws_elasticache_subnet_group" "redis" {
@@ -52,15 +94,23 @@ resource "aws_elasticache_subnet_group" "redis" {
   subnet_ids = data.aws_subnets.default.ids
 }
 
-resource "aws_elasticache_cluster" "redis" {
-  cluster_id           = var.name
-  engine               = "redis"
-  engine_version       = var.redis_engine_version
-  node_type            = var.redis_node_type
-  num_cache_nodes      = 1
-  port                 = 6379
-  parameter_group_name = "default.redis7"
-  subnet_group_name    = aws_elasticache_subnet_group.redis.name
-  security_group_ids   = [aws_security_group.redis.id]
-  apply_immediately    = true
+# One Redis node as a replication group, the resource that takes transit encryption and an
+# AUTH token: the app dials rediss:// (TLS, certificate checked against the system's roots)
+# and authenticates with REDIS_PASSWORD.
+resource "aws_elasticache_replication_group" "redis" {
+  replication_group_id       = var.name
+  description                = "Sessions of ${var.name}"
+  engine                     = "redis"
+  engine_version             = var.redis_engine_version
+  node_type                  = var.redis_node_type
+  num_cache_clusters         = 1
+  automatic_failover_enabled = false
+  port                       = 6379
+  parameter_group_name       = "default.redis7"
+  subnet_group_name          = aws_elasticache_subnet_group.redis.name
+  security_group_ids         = [aws_security_group.redis.id]
+  transit_encryption_enabled = true
+  at_rest_encryption_enabled = true
+  auth_token                 = random_password.redis_auth.result
+  apply_immediately          = true
 }

@@ -1,18 +1,24 @@
 # The app on ECS Fargate behind the load balancer, with CPU target-tracking autoscaling.
 
 locals {
-  app_port = 6400
-  db_name  = "taskoverflow"
-  db_user  = "taskoverflow"
-  image    = var.image != "" ? var.image : "${aws_ecr_repository.app.repository_url}:latest"
+  app_port     = 6400
+  metrics_port = 9464 # METRICS_ADDR: in no target group, open in no security group
+  db_name      = "taskoverflow"
+  db_user      = "taskoverflow"     # the RDS master user: the migrate container only
+  db_app_user  = "taskoverflow_app" # the app's own role, made by `taskoverflow migrate`
+  image        = var.image != "" ? var.image : "${aws_ecr_repository.app.repository_url}:latest"
 
   # The app's plain environment. Every name here is one the app reads (package config), and the
-  # same names are set in docker-compose.yml; a test fails when either drifts. The password is
-  # not here: DATABASE_URL carries none and DB_PASSWORD comes from SSM as a secret below.
+  # same names are set in docker-compose.yml; a test fails when either drifts. No password is
+  # here: the URLs carry none, DB_PASSWORD and REDIS_PASSWORD come from SSM as secrets below.
+  # Postgres is reached over TLS with the server's certificate and host name checked against
+  # the RDS CA bundle the image holds (Dockerfile); Redis over TLS (rediss://) with AUTH.
   app_environment = {
     ADDR             = ":${local.app_port}"
-    DATABASE_URL     = "postgres://${local.db_user}@${aws_db_instance.db.address}:${aws_db_instance.db.port}/${local.db_name}?sslmode=require"
-    REDIS_URL        = "redis://${aws_elasticache_cluster.redis.cache_nodes[0].address}:${aws_elasticache_cluster.redis.port}/0"
+    METRICS_ADDR     = ":${local.metrics_port}"
+    TRUSTED_PROXIES  = data.aws_vpc.default.cidr_block
+    DATABASE_URL     = "postgres://${local.db_app_user}@${aws_db_instance.db.address}:${aws_db_instance.db.port}/${local.db_name}?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem"
+    REDIS_URL        = "rediss://${aws_elasticache_replication_group.redis.primary_endpoint_address}:${aws_elasticache_replication_group.redis.port}/0"
     LOG_FORMAT       = "json"
     LOG_LEVEL        = var.log_level
     DB_MAX_CONNS     = tostring(var.db_max_conns)
@@ -23,6 +29,15 @@ locals {
     MAX_INFLIGHT     = tostring(var.max_inflight)
     REQUEST_TIMEOUT  = var.request_timeout
     HEALTH_CHECKS_DB = tostring(var.health_checks_db)
+  }
+
+  # The migrate container's: the master user, to create or update the app's role, then the
+  # migrations run as that role so that it owns the tables.
+  migrate_environment = {
+    DATABASE_URL = "postgres://${local.db_user}@${aws_db_instance.db.address}:${aws_db_instance.db.port}/${local.db_name}?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem"
+    DB_APP_USER  = local.db_app_user
+    LOG_FORMAT   = "json"
+    LOG_LEVEL    = var.log_level
   }
 }
 
@@ -49,10 +64,35 @@ resource "aws_ecs_task_definition" "app" {
     cpu_architecture        = "X86_64"
   }
 
+  # Two containers: migrate runs first, as the master user, and exits; the app starts once it
+  # succeeded. Each container gets only its own secrets.
   container_definitions = jsonencode([{
+    name      = "migrate"
+    image     = local.image
+    essential = false
+    command   = ["migrate"]
+
+    environment = [for name, value in local.migrate_environment : { name = name, value = value }]
+
+    secrets = [
+      { name = "DB_PASSWORD", valueFrom = aws_ssm_parameter.db_password.arn },
+      { name = "DB_APP_PASSWORD", valueFrom = aws_ssm_parameter.db_app_password.arn },
+    ]
+
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.app.name
+        awslogs-region        = var.aws_region
+        awslogs-stream-prefix = "migrate"
+      }
+    }
+    }, {
     name      = "app"
     image     = local.image
     essential = true
+
+    dependsOn = [{ containerName = "migrate", condition = "SUCCESS" }]
 
     portMappings = [{
       containerPort = local.app_port
@@ -61,10 +101,10 @@ resource "aws_ecs_task_definition" "app" {
 
     environment = [for name, value in local.app_environment : { name = name, value = value }]
 
-    secrets = [{
-      name      = "DB_PASSWORD"
-      valueFrom = aws_ssm_parameter.db_password.arn
-    }]
+    secrets = [
+      { name = "DB_PASSWORD", valueFrom = aws_ssm_parameter.db_app_password.arn },
+      { name = "REDIS_PASSWORD", valueFrom = aws_ssm_parameter.redis_auth_token.arn },
+    ]
 
     # One instance must hold many connections: raise the open-file limit explicitly.
     ulimits = [{
@@ -126,7 +166,7 @@ resource "aws_ecs_service" "app" {
     ignore_changes = [desired_count]
   }
 
-  depends_on = [aws_lb_listener.http]
+  depends_on = [aws_lb_listener.http, aws_lb_listener_rule.api]
 }
 
 resource "aws_appautoscaling_target" "app" {

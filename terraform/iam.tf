@@ -1,7 +1,7 @@
 # Roles of the ECS task. With use_existing_iam_role_name set (LabRole by default, since Learner
 # Lab accounts cannot create roles) that role is both the execution role and the task role.
 # Otherwise two roles are created: an execution role that may pull this repository's image, read
-# this one parameter and write to this log group, and a task role with no permissions (the app
+# these parameters and write to this log group, and a task role with no permissions (the app
 # calls no AWS API).
 
 locals {
@@ -55,9 +55,13 @@ data "aws_iam_policy_document" "execution" {
   }
 
   statement {
-    sid       = "ReadDbPassword"
-    actions   = ["ssm:GetParameters"]
-    resources = [aws_ssm_parameter.db_password.arn]
+    sid     = "ReadSecrets"
+    actions = ["ssm:GetParameters"]
+    resources = [
+      aws_ssm_parameter.db_password.arn,
+      aws_ssm_parameter.db_app_password.arn,
+      aws_ssm_parameter.redis_auth_token.arn,
+    ]
   }
 }
 

@@ -10,6 +10,9 @@ data "aws_vpc" "default" {
 }
 
 locals {
+  # HTTPS when a certificate is given; otherwise plain HTTP, as Learner Lab has no certificate.
+  https = var.certificate_arn != ""
+
   availability_zones = length(var.availability_zones) > 0 ? var.availability_zones : slice(sort(data.aws_availability_zones.available.names), 0, 3)
 }
 
@@ -34,7 +37,7 @@ data "aws_subnets" "default" {
 
 resource "aws_security_group" "alb" {
   name        = "${var.name}-alb"
-  description = "Load balancer: HTTP from allowed_cidrs, out to the app only"
+  description = "Load balancer: HTTP and HTTPS from allowed_cidrs, out to the app only"
   vpc_id      = data.aws_vpc.default.id
 }
 
@@ -67,6 +70,19 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http" {
   to_port           = 80
 }
 
+resource "aws_vpc_security_group_ingress_rule" "alb_https" {
+  for_each = local.https ? toset(var.allowed_cidrs) : toset([])
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTPS from ${each.value}"
+  cidr_ipv4         = each.value
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+# Only the API port: the metrics port (local.metrics_port) is not reachable from the load
+# balancer, nor from anywhere else.
 resource "aws_vpc_security_group_egress_rule" "alb_to_app" {
   security_group_id            = aws_security_group.alb.id
   description                  = "To the app"
@@ -198,12 +214,96 @@ resource "aws_lb_target_group" "app" {
   }
 }
 
+# With a certificate, port 80 only redirects to HTTPS (301, path and query kept) and the HTTPS
+# listener carries the API; without one, port 80 carries it. On whichever carries it, only the
+# API's paths reach the app: /api/v1/ready (which names the backing services) and anything else,
+# such as /metrics, get a 404 from the load balancer itself.
+
 resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.app.arn
   port              = 80
   protocol          = "HTTP"
 
   default_action {
+    type = local.https ? "redirect" : "fixed-response"
+
+    dynamic "redirect" {
+      for_each = local.https ? [1] : []
+      content {
+        protocol    = "HTTPS"
+        port        = "443"
+        status_code = "HTTP_301"
+      }
+    }
+
+    dynamic "fixed_response" {
+      for_each = local.https ? [] : [1]
+      content {
+        content_type = "application/json"
+        message_body = "{\"error\": \"not found\"}"
+        status_code  = "404"
+      }
+    }
+  }
+}
+
+resource "aws_lb_listener" "https" {
+  count = local.https ? 1 : 0
+
+  load_balancer_arn = aws_lb.app.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "application/json"
+      message_body = "{\"error\": \"not found\"}"
+      status_code  = "404"
+    }
+  }
+}
+
+locals {
+  # The listener that forwards the API to the app.
+  api_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+}
+
+resource "aws_lb_listener_rule" "not_public" {
+  listener_arn = local.api_listener_arn
+  priority     = 10
+
+  condition {
+    path_pattern {
+      values = ["/api/v1/ready", "/api/v1/ready/*", "/metrics", "/metrics/*"]
+    }
+  }
+
+  action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "application/json"
+      message_body = "{\"error\": \"not found\"}"
+      status_code  = "404"
+    }
+  }
+}
+
+resource "aws_lb_listener_rule" "api" {
+  listener_arn = local.api_listener_arn
+  priority     = 20
+
+  condition {
+    path_pattern {
+      values = ["/api/v1/*"]
+    }
+  }
+
+  action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.app.arn
   }

@@ -1,8 +1,8 @@
 # Nothing secret is output: the database password stays in SSM and in the local state.
 
 output "endpoint" {
-  description = "Base URL of the API through the load balancer; `make loadtest ENDPOINT=<this>`."
-  value       = "http://${aws_lb.app.dns_name}"
+  description = "Base URL of the API through the load balancer, https:// when certificate_arn is set; `make loadtest ENDPOINT=<this>`."
+  value       = "${local.https ? "https" : "http"}://${aws_lb.app.dns_name}"
 }
 
 output "log_group" {
@@ -28,4 +28,9 @@ output "ecs_cluster" {
 output "ecs_service" {
   description = "ECS service name."
   value       = aws_ecs_service.app.name
+}
+
+output "load_balancer_dns_name" {
+  description = "DNS name of the load balancer: the name a certificate for it must hold (README, Security)."
+  value       = aws_lb.app.dns_name
 }

@@ -31,8 +31,19 @@ variable "availability_zones" {
 
 variable "allowed_cidrs" {
   type        = list(string)
-  description = "IPv4 ranges allowed to reach the load balancer on port 80. Narrow it to your own address (x.x.x.x/32) when the endpoint should not be public."
+  description = "IPv4 ranges allowed to reach the load balancer on ports 80 and 443. Narrow it to your own address (x.x.x.x/32) when the endpoint should not be public."
   default     = ["0.0.0.0/0"]
+}
+
+variable "certificate_arn" {
+  type        = string
+  description = "ARN of an ACM certificate for the load balancer. Set, the load balancer serves HTTPS on 443 and redirects HTTP (80) to it with a 301. Empty serves plain HTTP on 80, as Learner Lab does without a certificate; the README shows how to import a self-signed one."
+  default     = ""
+
+  validation {
+    condition     = var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
+    error_message = "certificate_arn must be empty or the ARN of an ACM certificate (arn:aws:acm:...)."
+  }
 }
 
 # IAM.
@@ -171,6 +182,23 @@ variable "db_allocated_storage" {
   type        = number
   description = "RDS storage in GiB."
   default     = 20
+}
+
+variable "db_backup_retention_days" {
+  type        = number
+  description = "Days RDS keeps automated backups (point-in-time recovery), 1 to 35; 0 turns backups off."
+  default     = 7
+
+  validation {
+    condition     = var.db_backup_retention_days >= 0 && var.db_backup_retention_days <= 35
+    error_message = "db_backup_retention_days must be from 0 to 35."
+  }
+}
+
+variable "db_skip_final_snapshot" {
+  type        = bool
+  description = "When false (the default), destroying the stack first takes a final snapshot of the database, kept until you delete it. true destroys the data with the stack, for a throwaway lab."
+  default     = false
 }
 
 variable "redis_node_type" {
