@@ -107,3 +107,20 @@ func TestLoadTrustedProxies(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadSecuritySettings(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"REDIS_PASSWORD": "token", "REDIS_TLS_CA_FILE": "/ca.pem", "METRICS_ADDR": ":9464",
+		"DB_APP_USER": "app", "DB_APP_PASSWORD": "pw",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Redis.Password != "token" || c.Redis.CAFile != "/ca.pem" || c.MetricsAddr != ":9464" || c.DBAppUser != "app" || c.DBAppPassword != "pw" {
+		t.Errorf("got redis %q %q, metrics %q, app role %q %q", c.Redis.Password, c.Redis.CAFile, c.MetricsAddr, c.DBAppUser, c.DBAppPassword)
+	}
+	// Unset, /metrics stays on ADDR.
+	if c, _ := Load(env(nil)); c.MetricsAddr != "" || c.TrustedProxies != nil {
+		t.Errorf("defaults: got METRICS_ADDR %q TRUSTED_PROXIES %v, want both empty", c.MetricsAddr, c.TrustedProxies)
+	}
+}

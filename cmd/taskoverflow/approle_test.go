@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -96,6 +97,14 @@ func TestMigrateCreatesTheAppRole(t *testing.T) {
 	}
 	if _, err := app.Exec(ctx, "CREATE ROLE intruder"); err == nil || !strings.Contains(err.Error(), "permission denied") {
 		t.Errorf("CREATE ROLE as the app role: got %v, want permission denied", err)
+	}
+
+	// The server runs as the app role, as the ECS task's app container does after migrate.
+	u.User = url.User(role)
+	p := startAPI(t, env, map[string]string{"DATABASE_URL": u.String(), "DB_PASSWORD": first})
+	c := &http.Client{Timeout: 10 * time.Second}
+	if r := call(t, c, "POST", p.URL+"/api/v1/todos", `{"title":"served by the app role"}`); r.status != http.StatusCreated {
+		t.Errorf("POST /todos served as the app role: got %d %s, want 201", r.status, r.raw)
 	}
 
 	// Run again, as every task start does: nothing applied, the new password set.

@@ -62,3 +62,41 @@ func loggedAddr(t *testing.T, logs []byte, msg string) string {
 	t.Fatalf("no %q log line with an addr in:\n%s", msg, logs)
 	return ""
 }
+
+// TestTrustedProxiesFromTheEnvironment: TRUSTED_PROXIES reaches the API. The test's client is
+// 127.0.0.1: trusted, its X-Forwarded-Proto: https makes the cookie Secure; the same header
+// from an untrusted peer leaves it plain.
+func TestTrustedProxiesFromTheEnvironment(t *testing.T) {
+	env := backing.ForTest(t)
+	for _, tt := range []struct {
+		trusted string
+		secure  bool
+	}{
+		{"127.0.0.1/32", true},
+		{"172.31.0.0/16", false},
+		{"", false},
+	} {
+		p := startAPI(t, env, map[string]string{"DATABASE_URL": env.FreshDatabase(t), "TRUSTED_PROXIES": tt.trusted})
+		c := &http.Client{Timeout: 10 * time.Second}
+		creds := `{"username":"proxied","password":"correct horse"}`
+		if r := call(t, c, "POST", p.URL+"/api/v1/users", creds); r.status != http.StatusCreated {
+			t.Fatalf("register: got %d %s", r.status, r.raw)
+		}
+		req, _ := http.NewRequest("POST", p.URL+"/api/v1/login", strings.NewReader(creds))
+		req.Header.Set("X-Forwarded-Proto", "https")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var secure, found bool
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "taskoverflow_session" {
+				found, secure = true, ck.Secure
+			}
+		}
+		if !found || secure != tt.secure {
+			t.Errorf("TRUSTED_PROXIES=%q: login cookie found %v Secure %v, want Secure %v", tt.trusted, found, secure, tt.secure)
+		}
+	}
+}
