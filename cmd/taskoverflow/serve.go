@@ -116,8 +116,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
-	// Two supervised parts: the server, and its shutdown when a signal ends
-	// ctx (or the server fails). Wait returns the first error.
+	// Supervised parts: the server, the metrics listener when METRICS_ADDR is
+	// set, and the shutdown when a signal ends ctx (or a part fails). Wait
+	// returns the first error.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(ln) })
 	if metrics != nil {
