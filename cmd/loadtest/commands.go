@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -81,12 +82,7 @@ func writeHTML(path string, s *metrics.Summary) error {
 
 // runScenario implements "loadtest run SCENARIO".
 func runScenario(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("loadtest run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: loadtest run SCENARIO [flags]\n\nscenarios: %s (see loadtest list)\n\nflags:\n", strings.Join(scenarioNames(), ", "))
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("loadtest run", fmt.Sprintf("loadtest run SCENARIO [flags]\n\nscenarios: %s (see loadtest list)", strings.Join(scenarioNames(), ", ")), stderr)
 	var (
 		o        outputs
 		p        scenarios.Params
@@ -110,6 +106,17 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintf(stderr, "loadtest run: want one scenario, got %d arguments\n", len(pos))
 		fs.Usage()
 		return exitUsage
+	}
+	// Options take zero for "not set"; on the command line it is a mistake
+	// that would run the whole plan unscaled.
+	for _, sc := range []struct {
+		flag string
+		v    float64
+	}{{"--time-scale", *timeS}, {"--vus-scale", *vusS}} {
+		if !(sc.v > 0) || math.IsInf(sc.v, 0) {
+			fmt.Fprintf(stderr, "loadtest run: %s %v: want a positive number, such as 0.1\n", sc.flag, sc.v)
+			return exitUsage
+		}
 	}
 	b, ok := scenarios.Lookup(pos[0])
 	if !ok {

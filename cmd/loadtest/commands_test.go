@@ -53,7 +53,11 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"unknown variant", nil, []string{"run", "planners-and-studiers", "--variant", "lazy", "--endpoint", srv.URL}, `no variant "lazy"`},
 		{"parameter not taken", nil, []string{"run", "planners-and-studiers", "--vus", "3", "--endpoint", srv.URL}, "does not take --vus"},
 		{"bad threshold", nil, []string{"run", "smoke", "--threshold", "p95<1", "--endpoint", srv.URL}, `unknown metric "p95"`},
-		{"bad time scale", nil, []string{"run", "smoke", "--time-scale", "-1", "--endpoint", srv.URL}, "time scale -1"},
+		{"bad time scale", nil, []string{"run", "smoke", "--time-scale", "-1", "--endpoint", srv.URL}, "--time-scale -1: want a positive number"},
+		// Zero would otherwise mean "not set" and run the whole plan unscaled.
+		{"zero time scale", nil, []string{"run", "planners-and-studiers", "--time-scale", "0", "--endpoint", srv.URL}, "--time-scale 0: want a positive number"},
+		{"zero VUs scale", nil, []string{"run", "planners-and-studiers", "--vus-scale", "0", "--endpoint", srv.URL}, "--vus-scale 0: want a positive number"},
+		{"timeout without a unit", nil, []string{"run", "smoke", "--timeout", "100", "--endpoint", srv.URL}, "loadtest run: --timeout 100: add a unit, such as 100ms"},
 		{"unknown flag", nil, []string{"run", "smoke", "--turbo"}, "flag provided but not defined: -turbo"},
 		{"report of nothing", nil, []string{"report"}, "usage: loadtest report"},
 		{"report of a missing file", nil, []string{"report", filepath.Join(t.TempDir(), "none.json")}, "no such file"},
@@ -68,6 +72,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tc.want) {
 				t.Errorf("stderr lacks %q; got:\n%s", tc.want, stderr)
+			}
+			if strings.Contains(tc.want, "add a unit") && strings.Contains(stderr, "flags:") {
+				t.Errorf("a missing unit dumps the whole usage:\n%s", stderr)
 			}
 		})
 	}
