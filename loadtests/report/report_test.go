@@ -61,7 +61,7 @@ func TestTextHasK6Shape(t *testing.T) {
 		"http_reqs...",
 		"iterations...",
 		"vus_max...",
-		"✗ checks>0.99 (observed 0.5)",
+		"✗ checks>0.99 (observed 50.00%)",
 		"✓ http_req_duration{p95}<500ms",
 		`30  DELETE /api/v1/todos/{id}: 404 Not Found: todo "undefined" not found`,
 		"e.g. http://127.0.0.1:6400/api/v1/todos/undefined request_id=req-del-",
@@ -71,6 +71,10 @@ func TestTextHasK6Shape(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q; got:\n%s", want, out)
 		}
+	}
+	// A latency threshold prints its unit.
+	if !regexp.MustCompile(`✓ http_req_duration\{p95\}<500ms \(observed \d+\.\d\dms\)`).MatchString(out) {
+		t.Errorf("the latency threshold's observed value has no unit; got:\n%s", out)
 	}
 }
 

@@ -148,14 +148,11 @@ func (t *textWriter) thresholds(s *metrics.Summary) {
 	}
 	t.printf("\n     thresholds:\n")
 	for _, r := range s.Thresholds {
-		mark, obs := "✓", fmt.Sprintf("%.4g", r.Observed)
+		mark := "✓"
 		if !r.OK {
 			mark = "✗"
 		}
-		if r.Reason != "" {
-			obs = r.Reason
-		}
-		t.printf("     %s %s (observed %s)\n", mark, r.Expr, obs)
+		t.printf("     %s %s (observed %s)\n", mark, r.Expr, r.ObservedText())
 	}
 }
 
