@@ -70,7 +70,15 @@ func (t *textWriter) checks(s *metrics.Summary) {
 			t.printf("     ✓ %s\n", name)
 			continue
 		}
-		t.printf("     ✗ %s\n      ↳  %.0f%% — ✓ %d / ✗ %d\n", name, percent(c.Pass, c.Pass+c.Fail), c.Pass, c.Fail)
+		seen := ""
+		if len(c.Failures) > 0 {
+			parts := make([]string, len(c.Failures))
+			for i, f := range c.Failures {
+				parts[i] = f.String()
+			}
+			seen = " (" + strings.Join(parts, "; ") + ")"
+		}
+		t.printf("     ✗ %s\n      ↳  %.0f%% — ✓ %d / ✗ %d%s\n", name, percent(c.Pass, c.Pass+c.Fail), c.Pass, c.Fail, seen)
 	}
 }
 
