@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	neturl "net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -157,7 +158,37 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		}
 		return exitFailure
 	}
+	if msg, ok := unreached(s); ok {
+		// Said first: the summary that follows is all failures.
+		fmt.Fprintf(stderr, "loadtest: %s\n", msg)
+		o.finish(s, stdout, stderr)
+		return exitUnreached
+	}
 	return o.finish(s, stdout, stderr)
+}
+
+// unreached returns what to say when requests were made and none got an
+// answer, whatever the status: the endpoint is wrong or the server is down.
+func unreached(s *metrics.Summary) (string, bool) {
+	total := s.Total()
+	if total.Count == 0 || total.Answered() > 0 {
+		return "", false
+	}
+	why, url := "no answer", ""
+	for _, e := range s.Errors { // most frequent first
+		if !strings.HasPrefix(e.Kind, "status ") && e.Kind != "iteration" && e.Kind != "teardown" {
+			why, url = e.Message, e.URL
+			break
+		}
+	}
+	host := url
+	if u, err := neturl.Parse(url); err == nil && u.Host != "" {
+		host = u.Scheme + "://" + u.Host
+	}
+	if strings.HasPrefix(why, "cannot resolve") || why == "connection refused" {
+		return fmt.Sprintf("no request reached %s: %s (%d requests); is the server running, and is that its address and port?", host, why, total.Count), true
+	}
+	return fmt.Sprintf("no request got an answer from %s: %s (%d requests)", host, why, total.Count), true
 }
 
 // drawsInPlace tells whether w is a terminal that understands cursor moves.

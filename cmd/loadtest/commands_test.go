@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -215,4 +216,31 @@ func readSummary(t *testing.T, path string) *metrics.Summary {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// A run against a port nobody listens on says so first and exits 3, not 0
+// or 99, and sends nobody to the server's logs.
+func TestRunAgainstAClosedPortSaysNoRequestReachedIt(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close()
+
+	code, stdout, stderr := runCLI(t, context.Background(), nil, "run", "smoke", "--endpoint", endpoint, "--quiet")
+	if code != exitUnreached || code == exitOK || code == exitThreshold {
+		t.Errorf("exit code: got %d, want %d", code, exitUnreached)
+	}
+	want := "loadtest: no request reached " + endpoint + ": connection refused"
+	i := strings.Index(stderr, want)
+	if i < 0 {
+		t.Fatalf("stderr lacks %q; got:\n%s", want, stderr)
+	}
+	if j := strings.Index(stderr, "thresholds crossed"); j >= 0 && j < i {
+		t.Errorf("the thresholds are reported before the cause:\n%s", stderr)
+	}
+	if strings.Contains(stdout+stderr, "server's logs") || strings.Contains(stdout, "request_id=") {
+		t.Errorf("the output sends the user to the server's logs:\n%s\n%s", stdout, stderr)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -215,6 +216,18 @@ func (s *Summary) VUs() (last, lo, hi int64) {
 		hi = max(hi, p.VUs)
 	}
 	return s.Series[len(s.Series)-1].VUs, lo, hi
+}
+
+// Answered counts the requests that got an HTTP response, whatever its
+// status: the others failed before one came (refused, reset, timed out).
+func (r *RequestStats) Answered() int64 {
+	n := r.Count
+	for kind, c := range r.Failures {
+		if !strings.HasPrefix(kind, "status ") {
+			n -= c
+		}
+	}
+	return n
 }
 
 func newRequestStats() *RequestStats {

@@ -168,6 +168,7 @@ func (t *textWriter) errors(s *metrics.Summary) {
 	if len(s.Errors) == 0 {
 		return
 	}
+	answered := s.Total().Answered() > 0
 	t.printf("\n     errors by message:\n")
 	for i, e := range s.Errors {
 		if i == 20 {
@@ -175,14 +176,15 @@ func (t *textWriter) errors(s *metrics.Summary) {
 			break
 		}
 		t.printf("       %6d  %s: %s\n", e.Count, e.Name, e.Message)
-		if e.RequestID != "" {
+		if e.RequestID != "" && answered {
 			t.printf("               e.g. %s request_id=%s\n", e.URL, e.RequestID)
 		}
 	}
 }
 
 func (t *textWriter) slowest(s *metrics.Summary) {
-	if len(s.Slowest) == 0 {
+	// Requests that never reached a server are in no server's logs.
+	if len(s.Slowest) == 0 || s.Total().Answered() == 0 {
 		return
 	}
 	t.printf("\n     slowest requests (find them in the server's logs by request_id):\n")
