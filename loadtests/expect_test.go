@@ -2,9 +2,11 @@ package loadtests
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,5 +122,52 @@ func TestCheckFailuresAreBounded(t *testing.T) {
 	}
 	if last := c.Failures[0]; last.Request != metrics.OtherName {
 		t.Errorf("the most frequent entry: got %v, want the others folded into %q", last, metrics.OtherName)
+	}
+}
+
+// Cancelling a run says at once how long the stop may wait and for how many
+// running iterations, then counts down to the end of the graceful stop.
+func TestStopSaysWhatItWaitsFor(t *testing.T) {
+	srv := todoServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var stopping []Progress
+	started := make(chan struct{}, 2)
+	plan := Plan{Name: "stop", Scenarios: []Scenario{{
+		Name:         "sleepers",
+		Executor:     ConstantVUs{VUs: 2, Duration: time.Hour},
+		GracefulStop: 300 * time.Millisecond,
+		User: Func("sleeper", func(vu *VU) error {
+			vu.Get("/")
+			started <- struct{}{}
+			return vu.Sleep(time.Hour)
+		}),
+	}}}
+	go func() {
+		<-started
+		<-started
+		cancel()
+	}()
+	s, err := Run(ctx, plan, Options{Endpoint: srv.URL, OnTick: func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Stopping {
+			stopping = append(stopping, p)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(stopping) == 0 {
+		t.Fatal("no progress said the run was stopping")
+	}
+	if first := stopping[0]; first.VUs != 2 || first.StopLeft != 300*time.Millisecond {
+		t.Errorf("first stopping progress: got %d running, %v left; want 2 running, 300ms left", first.VUs, first.StopLeft)
+	}
+	if s.Iterations.Interrupted != 2 {
+		t.Errorf("interrupted iterations: got %d, want 2", s.Iterations.Interrupted)
 	}
 }

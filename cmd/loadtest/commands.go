@@ -145,7 +145,9 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintf(stderr, "loadtest run: %v\n", err)
 		return exitUsage
 	}
-	if !*quiet {
+	if *quiet {
+		opts.OnTick = report.Stopping(stderr)
+	} else {
 		opts.OnTick = report.Progress(stderr, drawsInPlace(stderr, getenv))
 	}
 	fmt.Fprintf(stderr, "loadtest: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",

@@ -144,3 +144,32 @@ func TestProgressLine(t *testing.T) {
 		})
 	}
 }
+
+// Once the run is stopping, the progress says what it waits for and counts
+// down, instead of progress lines.
+func TestProgressWhileStopping(t *testing.T) {
+	tick := func(left time.Duration) loadtests.Progress {
+		return loadtests.Progress{Elapsed: time.Minute, VUs: 3, Stopping: true, StopLeft: left,
+			Last: metrics.Point{Duration: metrics.NewHistogram()}}
+	}
+	for _, terminal := range []bool{false, true} {
+		var b bytes.Buffer
+		p := Progress(&b, terminal)
+		p(tick(30 * time.Second))
+		p(tick(29*time.Second + 400*time.Millisecond))
+		p(tick(28 * time.Second))
+		want := "stopping: waiting up to 30s for 3 running iterations (Ctrl-C again to quit now)\n" +
+			"stopping: 29s left for 3 running iterations (Ctrl-C again to quit now)\n" +
+			"stopping: 28s left for 3 running iterations (Ctrl-C again to quit now)\n"
+		if b.String() != want {
+			t.Errorf("terminal=%v: got %q, want %q", terminal, b.String(), want)
+		}
+	}
+	var b bytes.Buffer
+	q := Stopping(&b)
+	q(loadtests.Progress{Elapsed: time.Second, VUs: 1, Last: metrics.Point{Duration: metrics.NewHistogram()}})
+	q(loadtests.Progress{VUs: 1, Stopping: true, StopLeft: 600 * time.Millisecond})
+	if want := "stopping: waiting up to 600ms for 1 running iteration (Ctrl-C again to quit now)\n"; b.String() != want {
+		t.Errorf("quiet: got %q, want %q", b.String(), want)
+	}
+}
