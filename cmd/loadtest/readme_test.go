@@ -80,3 +80,42 @@ func TestMakeLoadtestSaysTheToolsExitStatus(t *testing.T) {
 		})
 	}
 }
+
+// The README's first screen has the two commands, the practical's steps and
+// where to look next; its links and the docs' links lead somewhere.
+func TestReadmeFirstScreen(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(readme), "\n")
+	first := strings.Join(lines[:min(len(lines), 50)], "\n")
+	for _, want := range []string{
+		"make run ", "make test ", "several minutes", "api.log",
+		"./bin/loadtest run planners-and-studiers --variant practical",
+		"## Where to look next", "docs/practical.md", "docs/loadtest.md", "docs/lab.md",
+	} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the README's first 50 lines lack %q", want)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	files = append(files, filepath.Join(root, "README.md"))
+	link := regexp.MustCompile(`\]\(([^)#:]+)(#[^)]*)?\)`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(f), m[1])); err != nil {
+				t.Errorf("%s links to %s, which does not exist", filepath.Base(f), m[1])
+			}
+		}
+		// The handout's API is the course code: it answered 404 to
+		// DELETE /todos/undefined, as this API does.
+		if strings.Contains(string(b), "answered 200 to") {
+			t.Errorf("%s says the handout's API answered 200 to DELETE /todos/undefined", filepath.Base(f))
+		}
+	}
+}
