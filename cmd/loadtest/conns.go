@@ -153,7 +153,14 @@ func parseConns(args []string) (connsOptions, error) {
 	for _, name := range []string{"v", "verbose"} {
 		fs.BoolVar(&opts.verbose, name, false, "")
 	}
-	fs.DurationVar(&cfg.Hold, "hold", time.Second, "")
+	fs.Func("hold", "", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if _, isNumber := strconv.ParseFloat(v, 64); err != nil && isNumber == nil {
+			return fmt.Errorf("add a unit, such as %sms or %ss", v, v)
+		}
+		cfg.Hold = d
+		return err
+	})
 	fs.StringVar(&cfg.HTTPPath, "http", "", "")
 	fs.BoolVar(&opts.json, "json", false, "")
 	fs.BoolVar(&cfg.WarnFD, "warn-fd", false, "")

@@ -173,6 +173,7 @@ func TestConnsUsageErrors(t *testing.T) {
 		{"zero dial timeout", []string{"-d", "0", "127.0.0.1", "80"}, "-d/--dial-timeout must be positive"},
 		{"negative interval", []string{"-i", "-1", "127.0.0.1", "80"}, "-i/--interval must be positive"},
 		{"negative hold", []string{"--hold", "-1s", "127.0.0.1", "80"}, "--hold must not be negative"},
+		{"hold without a unit", []string{"--hold", "100", "127.0.0.1", "80"}, `invalid value "100" for flag -hold: add a unit, such as 100ms or 100s`},
 		{"sleep not a number", []string{"-s", "soon", "127.0.0.1", "80"}, `"soon" is neither milliseconds nor a duration`},
 		{"http path without slash", []string{"--http", "health", "127.0.0.1", "80"}, `--http path "health" must start with /`},
 		{"unknown flag", []string{"--rate", "5", "127.0.0.1", "80"}, "flag provided but not defined: -rate"},
