@@ -102,6 +102,9 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	if !strings.Contains(page, "(DELETE /api/v1/todos/{id} got 404 ×30)") {
 		t.Error("the page does not say what the failed check saw")
 	}
+	if !strings.Contains(page, "<td>is status 200</td><td>30</td><td>30</td><td style=\"text-align:left\">DELETE /api/v1/todos/{id} got 404 ×30</td>") {
+		t.Error("the page's checks table does not list what the failed check saw")
+	}
 	if !strings.Contains(page, "todos left behind: 30") {
 		t.Error("the page lacks the text summary")
 	}
