@@ -88,9 +88,9 @@ type Progress struct {
 	Last      metrics.Point
 	Scenarios []ScenarioProgress
 	Done      bool
-	// Stopping is set once the run was asked to stop (Ctrl-C): VUs
-	// iterations are still running, for at most StopLeft. The first such
-	// Progress comes at once, with StopLeft the whole wait.
+	// Stopping is set once the run was asked to stop (Ctrl-C): the VUs
+	// still running an iteration get at most StopLeft to finish it. The
+	// first such Progress comes at once, with StopLeft the whole wait.
 	Stopping bool
 	StopLeft time.Duration
 }
@@ -244,7 +244,9 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 	}()
 
 	// Asked to stop: say at once how long running iterations may take.
+	stopSaid := make(chan struct{})
 	unhookStop := context.AfterFunc(ctx, func() {
+		defer close(stopSaid)
 		now := time.Now()
 		e.stopDeadline.Store(now.Add(e.gracefulWait()).UnixNano())
 		if opts.OnTick != nil {
@@ -256,7 +258,9 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		wg.Go(func() { s.run(ctx) })
 	}
 	wg.Wait()
-	unhookStop()
+	if !unhookStop() {
+		<-stopSaid // the stopping line comes before the end
+	}
 
 	if plan.Teardown != nil {
 		e.teardown(ctx, plan.Teardown)
