@@ -250,6 +250,11 @@ func (vu *VU) send(method, url string, body any, opts []Option) *Response {
 // request cut off because the iteration was interrupted is not recorded.
 func (vu *VU) Do(r Request) *Response {
 	resp := &Response{RequestID: vu.newRequestID()}
+	// Until an answer comes, a check after this request saw it not sent.
+	vu.lastName, vu.lastSeen = r.Name, "no request sent"
+	if vu.lastName == "" {
+		vu.lastName = strings.TrimSpace(r.Method + " " + r.URL)
+	}
 	target := r.URL
 	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
 		if !strings.HasPrefix(target, "/") {
