@@ -1,9 +1,16 @@
 .PHONY: run test bench
 
-# The API on :6400 with its own Postgres and Redis, data kept in .data/.
+# The API on :6400 with its own Postgres and Redis, data kept in .data/. The server's log goes to
+# the terminal and to api.log (LOG_LEVEL=debug make run adds every SQL statement and Redis command).
+# tee -i ignores Ctrl-C, so the server's last lines still reach api.log while it shuts down; fd 3
+# carries the server's exit status past the pipe.
+DATA ?= .data
+API_LOG ?= api.log
 run:
 	go build -o bin/taskoverflow ./cmd/taskoverflow
-	./bin/taskoverflow serve -backing-dir .data
+	@exec 4>&1; \
+	status=$$( { { ./bin/taskoverflow serve -backing-dir $(DATA) 2>&1 3>&-; echo $$? >&3; } | tee -i $(API_LOG) >&4; } 3>&1 ); \
+	exit $$status
 
 test:
 	go vet ./...
@@ -39,8 +46,11 @@ deploy:
 .PHONY: loadtest
 
 # make loadtest ENDPOINT=http://127.0.0.1:6400 SCENARIO=planners-and-studiers LOADTEST_FLAGS="--variant practical"
-# Without ENDPOINT it reads the endpoint make deploy wrote to .endpoint.
+# Without ENDPOINT it reads the endpoint make deploy wrote to .endpoint. It runs the built binary, not
+# go run, and prints the tool's own exit status (make itself exits 2 on any failure): CI should call
+# ./bin/loadtest directly to act on 99 (thresholds crossed), 3 (no request reached) or 2 (usage).
 SCENARIO ?= planners-and-studiers
+LOADTEST_BIN ?= bin/loadtest
 loadtest:
 	@endpoint="$(ENDPOINT)"; \
 	if [ -z "$$endpoint" ] && [ -f .endpoint ]; then endpoint=$$(cat .endpoint); fi; \
@@ -48,7 +58,17 @@ loadtest:
 		echo "make loadtest: no endpoint: set ENDPOINT=http://HOST:PORT, or run make deploy (it writes .endpoint)" >&2; \
 		exit 2; \
 	fi; \
-	go run ./cmd/loadtest run $(SCENARIO) --endpoint "$$endpoint" $(LOADTEST_FLAGS)
+	go build -o $(LOADTEST_BIN) ./cmd/loadtest || exit 1; \
+	status=0; $(LOADTEST_BIN) run $(SCENARIO) --endpoint "$$endpoint" $(LOADTEST_FLAGS) || status=$$?; \
+	case $$status in \
+	0) exit 0 ;; \
+	99) why="thresholds crossed" ;; \
+	3) why="no request reached the server" ;; \
+	2) why="usage error" ;; \
+	*) why="failure" ;; \
+	esac; \
+	echo "loadtest exited $$status ($$why)" >&2; \
+	exit $$status
 
 # Lab
 .PHONY: lab lab-quick

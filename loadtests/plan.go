@@ -88,6 +88,11 @@ type Progress struct {
 	Last      metrics.Point
 	Scenarios []ScenarioProgress
 	Done      bool
+	// Stopping is set once the run was asked to stop (Ctrl-C): the VUs
+	// still running an iteration get at most StopLeft to finish it. The
+	// first such Progress comes at once, with StopLeft the whole wait.
+	Stopping bool
+	StopLeft time.Duration
 }
 
 // ScenarioProgress is the live state of one scenario.
@@ -179,6 +184,9 @@ type engine struct {
 	rec            *metrics.Recorder
 	nextVU         atomic.Int64
 	runs           []*scenarioRun
+	// stopDeadline is when a stop asked for by the caller gives up on
+	// running iterations (unix nanoseconds), 0 until then.
+	stopDeadline atomic.Int64
 }
 
 // clock returns nanoseconds on the monotonic clock since the run started
@@ -235,11 +243,24 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		e.tickEachSecond(stopTicker, opts.OnTick)
 	}()
 
+	// Asked to stop: say at once how long running iterations may take.
+	stopSaid := make(chan struct{})
+	unhookStop := context.AfterFunc(ctx, func() {
+		defer close(stopSaid)
+		now := time.Now()
+		e.stopDeadline.Store(now.Add(e.gracefulWait()).UnixNano())
+		if opts.OnTick != nil {
+			opts.OnTick(e.progress(now, metrics.Point{Duration: metrics.NewHistogram()}))
+		}
+	})
 	var wg sync.WaitGroup
 	for _, s := range e.runs {
 		wg.Go(func() { s.run(ctx) })
 	}
 	wg.Wait()
+	if !unhookStop() {
+		<-stopSaid // the stopping line comes before the end
+	}
 
 	if plan.Teardown != nil {
 		e.teardown(ctx, plan.Teardown)
@@ -287,6 +308,18 @@ func (e *engine) tickEachSecond(stop <-chan struct{}, onTick func(Progress)) {
 	}
 }
 
+// gracefulWait is the longest graceful stop among the scenarios with
+// iterations running: how long a stop may wait for them.
+func (e *engine) gracefulWait() time.Duration {
+	var d time.Duration
+	for _, s := range e.runs {
+		if s.active.Load() > 0 {
+			d = max(d, s.sc.GracefulStop)
+		}
+	}
+	return d
+}
+
 func (e *engine) activeVUs() int64 {
 	var n int64
 	for _, s := range e.runs {
@@ -297,6 +330,10 @@ func (e *engine) activeVUs() int64 {
 
 func (e *engine) progress(now time.Time, last metrics.Point) Progress {
 	p := Progress{Elapsed: now.Sub(e.epoch), Last: last, VUs: e.activeVUs()}
+	if dl := e.stopDeadline.Load(); dl != 0 {
+		p.Stopping = true
+		p.StopLeft = max(time.Unix(0, dl).Sub(now), 0)
+	}
 	for _, pt := range e.rec.Series() {
 		p.Requests += pt.Requests
 		p.Failed += pt.Failed

@@ -140,6 +140,7 @@ func (s *scenarioRun) loop(vu *VU, soft, hard context.Context, claim func() bool
 // running when ctx ends counts as interrupted.
 func (s *scenarioRun) iterate(vu *VU, ctx context.Context) {
 	vu.ctx = ctx
+	vu.lastName, vu.lastSeen = "", ""
 	start := time.Now()
 	err := s.sc.User.iterate(vu)
 	vu.Iteration++

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,6 +55,9 @@ type VU struct {
 	shard   *metrics.Shard
 	rng     *rand.Rand
 	started bool
+	// last is the request name and what it got (a status, or the error),
+	// for the checks that follow it in the iteration.
+	lastName, lastSeen string
 }
 
 func (e *engine) newVU(scenario string) *VU {
@@ -85,8 +90,19 @@ func (vu *VU) Context() context.Context { return vu.ctx }
 func (vu *VU) Rand() *rand.Rand { return vu.rng }
 
 // Check records the outcome of a named check and returns ok, as k6's check.
+// A failed check is listed in the summary under the last request the
+// iteration made and the status (or error) that request got: "is status
+// 200: ✗ 40 (POST /api/v1/todos got 201 ×40)". For a check on something
+// else than the last response, use CheckValue.
 func (vu *VU) Check(name string, ok bool) bool {
-	vu.shard.Check(name, ok)
+	vu.shard.CheckSeen(name, ok, vu.lastName, vu.lastSeen)
+	return ok
+}
+
+// CheckValue records the outcome of a named check on a value, such as a
+// count, and returns ok; a failure is listed with the value seen.
+func (vu *VU) CheckValue(name string, ok bool, seen any) bool {
+	vu.shard.CheckSeen(name, ok, "", fmt.Sprint(seen))
 	return ok
 }
 
@@ -127,6 +143,18 @@ type Request struct {
 	JSON any
 	// Timeout overrides the run's request timeout (60 s by default, as k6).
 	Timeout time.Duration
+	// Expected lists the statuses that count as success, as k6's
+	// expectedStatuses; empty means 200 to 399. A request asking for a 404
+	// on purpose lists it, and http_req_failed counts only the others.
+	Expected []int
+}
+
+// expects tells whether status counts as success for r.
+func (r *Request) expects(status int) bool {
+	if len(r.Expected) == 0 {
+		return status >= 200 && status <= 399
+	}
+	return slices.Contains(r.Expected, status)
 }
 
 // Option adjusts a Request made through Get, Post, Put or Delete.
@@ -134,6 +162,13 @@ type Option func(*Request)
 
 // Name sets the name a request is grouped under.
 func Name(name string) Option { return func(r *Request) { r.Name = name } }
+
+// Expect sets the statuses that count as success for the request, instead
+// of 200 to 399 (k6's expectedStatuses): Expect(404) for a request that asks
+// for a missing todo on purpose.
+func Expect(statuses ...int) Option {
+	return func(r *Request) { r.Expected = append(r.Expected, statuses...) }
+}
 
 // Header adds a request header.
 func Header(key, value string) Option {
@@ -215,6 +250,11 @@ func (vu *VU) send(method, url string, body any, opts []Option) *Response {
 // request cut off because the iteration was interrupted is not recorded.
 func (vu *VU) Do(r Request) *Response {
 	resp := &Response{RequestID: vu.newRequestID()}
+	// Until an answer comes, a check after this request saw it not sent.
+	vu.lastName, vu.lastSeen = r.Name, "no request sent"
+	if vu.lastName == "" {
+		vu.lastName = strings.TrimSpace(r.Method + " " + r.URL)
+	}
 	target := r.URL
 	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
 		if !strings.HasPrefix(target, "/") {
@@ -282,14 +322,19 @@ func (vu *VU) Do(r Request) *Response {
 		if vu.ctx.Err() != nil {
 			// Interrupted by the end of the scenario, not a failure of the
 			// system under test.
+			vu.lastName, vu.lastSeen = name, "interrupted"
 			return resp
 		}
 		res.Status = 0
 		res.Kind, res.Message = classify(err)
 		resp.Status = 0
-	} else if resp.Status >= 400 {
-		res.Kind = fmt.Sprintf("status %d", resp.Status)
-		res.Message = statusMessage(resp.Status, resp.Body)
+		vu.lastName, vu.lastSeen = name, res.Message
+	} else {
+		if !r.expects(resp.Status) {
+			res.Kind = fmt.Sprintf("status %d", resp.Status)
+			res.Message = statusMessage(resp.Status, resp.Body)
+		}
+		vu.lastName, vu.lastSeen = name, strconv.Itoa(resp.Status)
 	}
 	vu.shard.Request(&res)
 	return resp

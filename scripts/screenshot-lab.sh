@@ -2,14 +2,16 @@
 # screenshot-lab.sh [REPORT.html] [OUT.png]
 #
 # Opens a lab case's report.html in headless Chromium (Debian's chromium
-# package) and saves a full-page screenshot, to see that both runs' charts
-# render. With no report given, it runs the quick max-connections case and
-# shoots its report.
+# package) and saves a screenshot of the whole page (screenshot-report.sh
+# measures and shoots it), to see that both runs' charts render. With no
+# report given, it runs the quick max-connections case and shoots its report.
 set -euo pipefail
 
+# Paths are the caller's, resolved before moving to the repository's root.
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+report=${1:+$(abs "$1")}
+out=$(abs "${2:-lab-report.png}")
 cd "$(dirname "$0")/.."
-report=${1:-}
-out=${2:-lab-report.png}
 chrome=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 if [[ -z "$chrome" ]]; then
 	echo "screenshot-lab: chromium not found (apt-get install -y chromium)" >&2
@@ -28,11 +30,4 @@ if [[ ! -f "$report" ]]; then
 	exit 2
 fi
 
-"$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-	--disable-background-networking --disable-component-update --disable-sync \
-	--user-data-dir="$work/profile" --hide-scrollbars --window-size=1280,2200 \
-	--screenshot="$(realpath -m "$out")" "file://$(realpath "$report")" 2>"$work/chromium.log" || {
-	cat "$work/chromium.log" >&2
-	exit 1
-}
-echo "screenshot of $report written to $out"
+scripts/screenshot-report.sh "$report" "$out"

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	neturl "net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -81,12 +83,7 @@ func writeHTML(path string, s *metrics.Summary) error {
 
 // runScenario implements "loadtest run SCENARIO".
 func runScenario(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("loadtest run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: loadtest run SCENARIO [flags]\n\nscenarios: %s (see loadtest list)\n\nflags:\n", strings.Join(scenarioNames(), ", "))
-		fs.PrintDefaults()
-	}
+	fs := cli.NewFlagSet("loadtest run", fmt.Sprintf("loadtest run SCENARIO [flags]\n\nscenarios: %s (see loadtest list)", strings.Join(scenarioNames(), ", ")), stderr)
 	var (
 		o        outputs
 		p        scenarios.Params
@@ -110,6 +107,17 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintf(stderr, "loadtest run: want one scenario, got %d arguments\n", len(pos))
 		fs.Usage()
 		return exitUsage
+	}
+	// Options take zero for "not set"; on the command line it is a mistake
+	// that would run the whole plan unscaled.
+	for _, sc := range []struct {
+		flag string
+		v    float64
+	}{{"--time-scale", *timeS}, {"--vus-scale", *vusS}} {
+		if !(sc.v > 0) || math.IsInf(sc.v, 0) {
+			fmt.Fprintf(stderr, "loadtest run: %s %v: want a positive number, such as 0.1\n", sc.flag, sc.v)
+			return exitUsage
+		}
 	}
 	b, ok := scenarios.Lookup(pos[0])
 	if !ok {
@@ -137,7 +145,9 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintf(stderr, "loadtest run: %v\n", err)
 		return exitUsage
 	}
-	if !*quiet {
+	if *quiet {
+		opts.OnTick = report.Stopping(stderr)
+	} else {
 		opts.OnTick = report.Progress(stderr, drawsInPlace(stderr, getenv))
 	}
 	fmt.Fprintf(stderr, "loadtest: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",
@@ -150,7 +160,37 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		}
 		return exitFailure
 	}
+	if msg, ok := unreached(s); ok {
+		// Said first: the summary that follows is all failures.
+		fmt.Fprintf(stderr, "loadtest: %s\n", msg)
+		o.finish(s, stdout, stderr)
+		return exitUnreached
+	}
 	return o.finish(s, stdout, stderr)
+}
+
+// unreached returns what to say when requests were made and none got an
+// answer, whatever the status: the endpoint is wrong or the server is down.
+func unreached(s *metrics.Summary) (string, bool) {
+	total := s.Total()
+	if total.Count == 0 || total.Answered() > 0 {
+		return "", false
+	}
+	why, url := "no answer", ""
+	for _, e := range s.Errors { // most frequent first
+		if !strings.HasPrefix(e.Kind, "status ") && e.Kind != "iteration" && e.Kind != "teardown" {
+			why, url = e.Message, e.URL
+			break
+		}
+	}
+	host := url
+	if u, err := neturl.Parse(url); err == nil && u.Host != "" {
+		host = u.Scheme + "://" + u.Host
+	}
+	if strings.HasPrefix(why, "cannot resolve") || why == "connection refused" {
+		return fmt.Sprintf("no request reached %s: %s (%d requests); is the server running, and is that its address and port?", host, why, total.Count), true
+	}
+	return fmt.Sprintf("no request got an answer from %s: %s (%d requests)", host, why, total.Count), true
 }
 
 // drawsInPlace tells whether w is a terminal that understands cursor moves.

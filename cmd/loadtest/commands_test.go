@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -53,7 +54,11 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"unknown variant", nil, []string{"run", "planners-and-studiers", "--variant", "lazy", "--endpoint", srv.URL}, `no variant "lazy"`},
 		{"parameter not taken", nil, []string{"run", "planners-and-studiers", "--vus", "3", "--endpoint", srv.URL}, "does not take --vus"},
 		{"bad threshold", nil, []string{"run", "smoke", "--threshold", "p95<1", "--endpoint", srv.URL}, `unknown metric "p95"`},
-		{"bad time scale", nil, []string{"run", "smoke", "--time-scale", "-1", "--endpoint", srv.URL}, "time scale -1"},
+		{"bad time scale", nil, []string{"run", "smoke", "--time-scale", "-1", "--endpoint", srv.URL}, "--time-scale -1: want a positive number"},
+		// Zero would otherwise mean "not set" and run the whole plan unscaled.
+		{"zero time scale", nil, []string{"run", "planners-and-studiers", "--time-scale", "0", "--endpoint", srv.URL}, "--time-scale 0: want a positive number"},
+		{"zero VUs scale", nil, []string{"run", "planners-and-studiers", "--vus-scale", "0", "--endpoint", srv.URL}, "--vus-scale 0: want a positive number"},
+		{"timeout without a unit", nil, []string{"run", "smoke", "--timeout", "100", "--endpoint", srv.URL}, "loadtest run: --timeout 100: add a unit, such as 100ms"},
 		{"unknown flag", nil, []string{"run", "smoke", "--turbo"}, "flag provided but not defined: -turbo"},
 		{"report of nothing", nil, []string{"report"}, "usage: loadtest report"},
 		{"report of a missing file", nil, []string{"report", filepath.Join(t.TempDir(), "none.json")}, "no such file"},
@@ -68,6 +73,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tc.want) {
 				t.Errorf("stderr lacks %q; got:\n%s", tc.want, stderr)
+			}
+			if strings.Contains(tc.want, "add a unit") && strings.Contains(stderr, "flags:") {
+				t.Errorf("a missing unit dumps the whole usage:\n%s", stderr)
 			}
 		})
 	}
@@ -208,4 +216,31 @@ func readSummary(t *testing.T, path string) *metrics.Summary {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// A run against a port nobody listens on says so first and exits 3, not 0
+// or 99, and sends nobody to the server's logs.
+func TestRunAgainstAClosedPortSaysNoRequestReachedIt(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close()
+
+	code, stdout, stderr := runCLI(t, context.Background(), nil, "run", "smoke", "--endpoint", endpoint, "--quiet")
+	if code != exitUnreached || code == exitOK || code == exitThreshold {
+		t.Errorf("exit code: got %d, want %d", code, exitUnreached)
+	}
+	want := "loadtest: no request reached " + endpoint + ": connection refused"
+	i := strings.Index(stderr, want)
+	if i < 0 {
+		t.Fatalf("stderr lacks %q; got:\n%s", want, stderr)
+	}
+	if j := strings.Index(stderr, "thresholds crossed"); j >= 0 && j < i {
+		t.Errorf("the thresholds are reported before the cause:\n%s", stderr)
+	}
+	if strings.Contains(stdout+stderr, "server's logs") || strings.Contains(stdout, "request_id=") {
+		t.Errorf("the output sends the user to the server's logs:\n%s\n%s", stdout, stderr)
+	}
 }

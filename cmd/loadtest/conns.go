@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -29,7 +30,8 @@ Flags (durations in ms take a plain number, or a Go duration such as 2s):
   -c, --connections N     connections to open (default 100)
   -s, --sleep MS          pause between two dials, in ms (default 10)
   -d, --dial-timeout MS   handshake timeout, in ms (default 5000)
-  -i, --interval MS       period of the progress lines, in ms (default 1000; tcpgoon's is in s)
+  -i, --interval S        period of the progress lines, in seconds as tcpgoon's (default 1),
+                          or a Go duration such as 500ms
       --hold DURATION     keep the connections open this long after the last dial (default 1s);
                           with --http, answers arriving after it are not counted
       --http PATH         send "GET PATH HTTP/1.1" on each connection and count the served ones
@@ -143,7 +145,7 @@ func parseConns(args []string) (connsOptions, error) {
 		fs.Var((*msDuration)(&cfg.DialTimeout), name, "")
 	}
 	for _, name := range []string{"i", "interval"} {
-		fs.Var((*msDuration)(&cfg.Interval), name, "")
+		fs.Var((*secDuration)(&cfg.Interval), name, "")
 	}
 	for _, name := range []string{"y", "assume-yes"} {
 		fs.BoolVar(&opts.assumeYes, name, false, "")
@@ -151,7 +153,14 @@ func parseConns(args []string) (connsOptions, error) {
 	for _, name := range []string{"v", "verbose"} {
 		fs.BoolVar(&opts.verbose, name, false, "")
 	}
-	fs.DurationVar(&cfg.Hold, "hold", time.Second, "")
+	fs.Func("hold", "", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if _, isNumber := strconv.ParseFloat(v, 64); err != nil && isNumber == nil {
+			return fmt.Errorf("add a unit, such as %sms or %ss", v, v)
+		}
+		cfg.Hold = d
+		return err
+	})
 	fs.StringVar(&cfg.HTTPPath, "http", "", "")
 	fs.BoolVar(&opts.json, "json", false, "")
 	fs.BoolVar(&cfg.WarnFD, "warn-fd", false, "")
@@ -226,6 +235,28 @@ func (d *msDuration) Set(s string) error {
 		return fmt.Errorf("%q is neither milliseconds nor a duration", s)
 	}
 	*d = msDuration(v)
+	return nil
+}
+
+// secDuration is a flag holding a duration written in seconds ("1", "0.5"), as tcpgoon's
+// --interval, or as a Go duration ("500ms").
+type secDuration time.Duration
+
+func (d *secDuration) String() string { return time.Duration(*d).String() }
+
+func (d *secDuration) Set(s string) error {
+	if sec, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(sec) || math.IsInf(sec, 0) {
+			return fmt.Errorf("%q is not a number of seconds", s)
+		}
+		*d = secDuration(time.Duration(sec * float64(time.Second)))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is neither seconds nor a duration", s)
+	}
+	*d = secDuration(v)
 	return nil
 }
 

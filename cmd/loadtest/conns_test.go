@@ -58,7 +58,7 @@ func connsStalled(t *testing.T, k int) string {
 func TestConnsAgainstLimits(t *testing.T) {
 	limited := connsLimited(t, 30)
 	stalled := connsStalled(t, 20)
-	fast := []string{"-s", "1", "-i", "100", "--hold", "300ms"}
+	fast := []string{"-s", "1", "-i", "100ms", "--hold", "300ms"}
 	tests := []struct {
 		name     string
 		args     []string
@@ -137,8 +137,8 @@ func TestConnsFlagPositions(t *testing.T) {
 		name string
 		args []string
 	}{
-		{"short first", []string{"-c", "4", "-s", "0", "-i", "50", "--hold", "0", "127.0.0.1", port}},
-		{"long last", []string{"127.0.0.1", port, "--connections", "4", "--sleep", "0", "--interval", "50", "--hold", "0", "--assume-yes"}},
+		{"short first", []string{"-c", "4", "-s", "0", "-i", "50ms", "--hold", "0", "127.0.0.1", port}},
+		{"long last", []string{"127.0.0.1", port, "--connections", "4", "--sleep", "0", "--interval", "50ms", "--hold", "0", "--assume-yes"}},
 		{"between", []string{"127.0.0.1", "--connections=4", port, "-s=0", "--dial-timeout", "1s", "--hold=0s"}},
 	}
 	for _, tt := range tests {
@@ -171,8 +171,9 @@ func TestConnsUsageErrors(t *testing.T) {
 		{"negative connections", []string{"--connections", "-5", "127.0.0.1", "80"}, "must be at least 1, got -5"},
 		{"negative sleep", []string{"-s", "-1", "127.0.0.1", "80"}, "-s/--sleep must not be negative"},
 		{"zero dial timeout", []string{"-d", "0", "127.0.0.1", "80"}, "-d/--dial-timeout must be positive"},
-		{"negative interval", []string{"-i", "-1000", "127.0.0.1", "80"}, "-i/--interval must be positive"},
+		{"negative interval", []string{"-i", "-1", "127.0.0.1", "80"}, "-i/--interval must be positive"},
 		{"negative hold", []string{"--hold", "-1s", "127.0.0.1", "80"}, "--hold must not be negative"},
+		{"hold without a unit", []string{"--hold", "100", "127.0.0.1", "80"}, `invalid value "100" for flag -hold: add a unit, such as 100ms or 100s`},
 		{"sleep not a number", []string{"-s", "soon", "127.0.0.1", "80"}, `"soon" is neither milliseconds nor a duration`},
 		{"http path without slash", []string{"--http", "health", "127.0.0.1", "80"}, `--http path "health" must start with /`},
 		{"unknown flag", []string{"--rate", "5", "127.0.0.1", "80"}, "flag provided but not defined: -rate"},
@@ -213,7 +214,7 @@ func TestConnsHelp(t *testing.T) {
 // --json: one JSON report on stdout, progress lines on stderr.
 func TestConnsJSON(t *testing.T) {
 	port := connsLimited(t, 5)
-	got := connsRun(t, "--json", "-c", "8", "-s", "1", "-i", "50", "--hold", "300ms", "--http", "/", "127.0.0.1", port)
+	got := connsRun(t, "--json", "-c", "8", "-s", "1", "-i", "50ms", "--hold", "300ms", "--http", "/", "127.0.0.1", port)
 	if got.code != 1 {
 		t.Errorf("exit: got %d, want 1", got.code)
 	}
@@ -353,5 +354,34 @@ func TestIsTerminal(t *testing.T) {
 	}
 	if isTerminal(strings.NewReader("y\n")) {
 		t.Errorf("isTerminal(strings.Reader): got true, want false")
+	}
+}
+
+// -i takes tcpgoon's seconds for a plain number, and a Go duration as well.
+func TestConnsIntervalInSeconds(t *testing.T) {
+	tests := []struct {
+		arg  string
+		want time.Duration
+	}{
+		{"1", time.Second}, // tcpgoon's -i 1
+		{"0.5", 500 * time.Millisecond},
+		{"500ms", 500 * time.Millisecond},
+		{"2s", 2 * time.Second},
+	}
+	for _, tt := range tests {
+		opts, err := parseConns([]string{"-i", tt.arg, "127.0.0.1", "80"})
+		if err != nil {
+			t.Fatalf("-i %s: %v", tt.arg, err)
+		}
+		if opts.cfg.Interval != tt.want {
+			t.Errorf("-i %s: got %v, want %v", tt.arg, opts.cfg.Interval, tt.want)
+		}
+	}
+	got := connsRun(t, "-i", "soon", "127.0.0.1", "80")
+	if got.code != 2 || !strings.Contains(got.stderr, `"soon" is neither seconds nor a duration`) {
+		t.Errorf("-i soon: exit %d, stderr %q; want 2 and a message naming it", got.code, got.stderr)
+	}
+	if !strings.Contains(connsUsage, "in seconds as tcpgoon's") {
+		t.Errorf("usage does not say -i is in seconds:\n%s", connsUsage)
 	}
 }

@@ -7,7 +7,8 @@
 //	loadtest merge A.json B.json…   merge summaries of runs made side by side
 //	loadtest conns HOST PORT        can one instance hold N connections?
 //
-// Exit codes: 0 ok, 99 thresholds crossed, 2 usage errors, 1 other failures.
+// Exit codes: 0 ok, 99 thresholds crossed, 3 no request reached the server,
+// 2 usage errors, 1 other failures.
 package main
 
 import (
@@ -25,6 +26,9 @@ const (
 	exitFailure   = 1
 	exitUsage     = 2
 	exitThreshold = 99
+	// exitUnreached: requests were made and none got an answer (a wrong
+	// port, a server that is down); thresholds are beside the point.
+	exitUnreached = 3
 )
 
 const usage = `usage: loadtest COMMAND [flags]
@@ -37,7 +41,8 @@ commands:
   conns HOST PORT         can one instance hold N parallel TCP connections?
 
 Run "loadtest COMMAND -h" for the flags of one command.
-Exit codes: 0 ok, 99 thresholds crossed, 2 usage error, 1 other failure.
+Exit codes: 0 ok, 99 thresholds crossed, 3 no request reached the server,
+2 usage error, 1 other failure.
 `
 
 func main() {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -59,4 +60,15 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	if !strings.Contains(stderr.String(), "Ctrl-C stops gracefully") {
 		t.Errorf("stderr does not explain the signals:\n%s", stderr.String())
 	}
+	// The first signal says at once what the stop waits for, then counts
+	// down instead of printing progress lines of a run that is over.
+	out := stderr.String()
+	i := strings.Index(out, "stopping: waiting up to 30s for ")
+	if i < 0 || !regexp.MustCompile(`stopping: waiting up to 30s for \d+ running iterations? \(Ctrl-C again to quit now\)`).MatchString(out) {
+		t.Fatalf("stderr lacks the stopping line:\n%s", out)
+	}
+	if after := out[i:]; strings.Contains(after, "req/s") {
+		t.Errorf("progress lines after the stop:\n%s", after)
+	}
+
 }

@@ -8,6 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // Exit codes every command uses; commands add their own (loadtest's 99).
@@ -45,12 +48,40 @@ func FlagExit(err error) int {
 
 // NewFlagSet returns a flag set for one subcommand that reports errors on
 // stderr and, for -h or a mistake, prints "usage: SYNOPSIS" and the flags.
+// A duration flag given a bare number ("--service-time 100") gets one line
+// saying to add a unit, not the flag package's "parse error" and the usage.
 func NewFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	hinted := false
+	fs.SetOutput(writerFunc(func(p []byte) (int, error) {
+		var value, flagName string
+		if _, err := fmt.Sscanf(string(p), "invalid value %q for flag -%s", &value, &flagName); err == nil {
+			flagName = strings.TrimSuffix(flagName, ":")
+			_, isNumber := strconv.ParseFloat(value, 64)
+			if f := fs.Lookup(flagName); f != nil && isNumber == nil {
+				if g, ok := f.Value.(flag.Getter); ok {
+					if _, ok := g.Get().(time.Duration); ok {
+						hinted = true
+						fmt.Fprintf(stderr, "%s: --%s %s: add a unit, such as %sms or %ss\n", name, flagName, value, value, value)
+						return len(p), nil
+					}
+				}
+			}
+		}
+		return stderr.Write(p)
+	}))
 	fs.Usage = func() {
+		if hinted {
+			hinted = false
+			return
+		}
 		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
 }
+
+// writerFunc is an io.Writer made of a function.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -54,3 +54,28 @@ func TestNewFlagSetUsage(t *testing.T) {
 		t.Errorf("usage: got %q", got)
 	}
 }
+
+// A duration flag given a bare number says to add a unit, in one line,
+// without the whole usage.
+func TestNewFlagSetDurationWithoutUnit(t *testing.T) {
+	for _, args := range [][]string{{"--service-time", "100"}, {"-service-time=100"}} {
+		var out strings.Builder
+		fs := NewFlagSet("lab capacity", "lab capacity [flags]", &out)
+		fs.Duration("service-time", 0, "time one request keeps a worker busy")
+		err := fs.Parse(args)
+		if code := FlagExit(err); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
+		}
+		if want := "lab capacity: --service-time 100: add a unit, such as 100ms or 100s\n"; out.String() != want {
+			t.Errorf("%v: got %q, want %q", args, out.String(), want)
+		}
+	}
+	// Other mistakes still print the usage.
+	var out strings.Builder
+	fs := NewFlagSet("lab capacity", "lab capacity [flags]", &out)
+	fs.Duration("service-time", 0, "time one request keeps a worker busy")
+	fs.Parse([]string{"--service-time", "soon"})
+	if !strings.Contains(out.String(), `invalid value "soon"`) || !strings.Contains(out.String(), "usage: lab capacity") {
+		t.Errorf("--service-time soon: got %q, want the flag package's error and the usage", out.String())
+	}
+}

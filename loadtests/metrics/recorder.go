@@ -152,6 +152,9 @@ func (r *Recorder) Summary(end time.Time) *Summary {
 			}
 			o.Pass += c.Pass
 			o.Fail += c.Fail
+			for _, f := range c.Failures {
+				o.addFailure(f.Request, f.Seen, f.Count)
+			}
 		}
 		s.Iterations.Complete += sh.complete
 		s.Iterations.Interrupted += sh.interrupted
@@ -178,6 +181,9 @@ func (r *Recorder) Summary(end time.Time) *Summary {
 	}
 	sortErrors(s.Errors)
 	s.Slowest = topSlowest(s.Slowest)
+	for _, c := range s.Checks {
+		c.sortFailures()
+	}
 	return s
 }
 
@@ -277,7 +283,12 @@ func (s *Shard) Request(r *Result) {
 }
 
 // Check records the outcome of one named check.
-func (s *Shard) Check(name string, ok bool) {
+func (s *Shard) Check(name string, ok bool) { s.CheckSeen(name, ok, "", "") }
+
+// CheckSeen records the outcome of one named check; a failure is counted
+// under the request it was about (may be empty) and what was seen, such as
+// the status "404".
+func (s *Shard) CheckSeen(name string, ok bool, request, seen string) {
 	s.mu.Lock()
 	c, found := s.checks[name]
 	if !found {
@@ -288,6 +299,9 @@ func (s *Shard) Check(name string, ok bool) {
 		c.Pass++
 	} else {
 		c.Fail++
+		if request != "" || seen != "" {
+			c.addFailure(request, seen, 1)
+		}
 	}
 	s.mu.Unlock()
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -72,10 +73,62 @@ type RequestStats struct {
 	Receiving  *Histogram `json:"receiving"`
 }
 
+// MaxCheckFailures is how many distinct (request, seen) pairs a check keeps
+// for its failures; the rest are counted under OtherName.
+const MaxCheckFailures = 10
+
 // CheckStats counts the outcomes of one named check.
 type CheckStats struct {
 	Pass int64 `json:"pass"`
 	Fail int64 `json:"fail"`
+	// Failures says what the failed checks saw, most frequent first. Their
+	// counts may add up to less than Fail: a check made before any request
+	// has nothing to show.
+	Failures []CheckFailure `json:"failures,omitempty"`
+}
+
+// CheckFailure counts the failures of a check that saw the same thing.
+type CheckFailure struct {
+	// Request is the name of the request checked, empty for a value.
+	Request string `json:"request,omitempty"`
+	// Seen is the status the request got ("404"), its error ("connection
+	// refused"), or the value checked.
+	Seen  string `json:"seen"`
+	Count int64  `json:"count"`
+}
+
+// String reads "POST /api/v1/todos got 201 ×40", or "saw 3 ×1" for a value.
+func (f CheckFailure) String() string {
+	if f.Request == "" {
+		return fmt.Sprintf("saw %s ×%d", f.Seen, f.Count)
+	}
+	return fmt.Sprintf("%s got %s ×%d", f.Request, f.Seen, f.Count)
+}
+
+// addFailure adds n failures that saw seen on request, keeping at most
+// MaxCheckFailures distinct pairs (the last one collects the others).
+func (c *CheckStats) addFailure(request, seen string, n int64) {
+	for i := range c.Failures {
+		if c.Failures[i].Request == request && c.Failures[i].Seen == seen {
+			c.Failures[i].Count += n
+			return
+		}
+	}
+	if len(c.Failures) >= MaxCheckFailures-1 {
+		request, seen = OtherName, "other values"
+		for i := range c.Failures {
+			if c.Failures[i].Request == request && c.Failures[i].Seen == seen {
+				c.Failures[i].Count += n
+				return
+			}
+		}
+	}
+	c.Failures = append(c.Failures, CheckFailure{Request: request, Seen: seen, Count: n})
+}
+
+// sortFailures orders the failures most frequent first.
+func (c *CheckStats) sortFailures() {
+	sort.SliceStable(c.Failures, func(i, j int) bool { return c.Failures[i].Count > c.Failures[j].Count })
 }
 
 // IterationStats counts iterations as k6 prints them.
@@ -163,6 +216,18 @@ func (s *Summary) VUs() (last, lo, hi int64) {
 		hi = max(hi, p.VUs)
 	}
 	return s.Series[len(s.Series)-1].VUs, lo, hi
+}
+
+// Answered counts the requests that got an HTTP response, whatever its
+// status: the others failed before one came (refused, reset, timed out).
+func (r *RequestStats) Answered() int64 {
+	n := r.Count
+	for kind, c := range r.Failures {
+		if !strings.HasPrefix(kind, "status ") {
+			n -= c
+		}
+	}
+	return n
 }
 
 func newRequestStats() *RequestStats {
@@ -284,6 +349,9 @@ func Merge(summaries ...*Summary) (*Summary, error) {
 			}
 			o.Pass += c.Pass
 			o.Fail += c.Fail
+			for _, f := range c.Failures {
+				o.addFailure(f.Request, f.Seen, f.Count)
+			}
 		}
 		out.Iterations.Complete += s.Iterations.Complete
 		out.Iterations.Interrupted += s.Iterations.Interrupted
@@ -324,6 +392,9 @@ func Merge(summaries ...*Summary) (*Summary, error) {
 	}
 	sortErrors(out.Errors)
 	out.Slowest = topSlowest(out.Slowest)
+	for _, c := range out.Checks {
+		c.sortFailures()
+	}
 	for _, p := range points {
 		out.Series = append(out.Series, *p)
 	}

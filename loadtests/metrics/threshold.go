@@ -339,3 +339,31 @@ func EvaluateAll(s *Summary, ts []Threshold) ([]ThresholdResult, bool) {
 	}
 	return out, all
 }
+
+// ObservedText returns the observed value with the threshold's unit:
+// "10.56ms" for a latency, "99.50%" for a rate, "12" or "3.5/s" for a
+// counter, "1.2 kB" for bytes. A verdict without a measurement returns
+// its Reason.
+func (r ThresholdResult) ObservedText() string {
+	if r.Reason != "" {
+		return r.Reason
+	}
+	v := r.Observed
+	t, err := ParseThreshold(r.Expr)
+	if err != nil {
+		return fmt.Sprintf("%.4g", v)
+	}
+	perSecond := ""
+	if t.Stat == "rate" {
+		perSecond = "/s"
+	}
+	switch kind := thresholdMetrics[t.Metric]; {
+	case kind == kindTrend:
+		return fmt.Sprintf("%.2fms", v)
+	case kind == kindRate:
+		return fmt.Sprintf("%.2f%%", 100*v)
+	case strings.HasPrefix(t.Metric, "data_"):
+		return fmt.Sprintf("%.4g B%s", v, perSecond)
+	}
+	return fmt.Sprintf("%.4g%s", v, perSecond)
+}

@@ -79,3 +79,25 @@ func TestThresholdParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// An observed value prints with the threshold's unit.
+func TestThresholdObservedText(t *testing.T) {
+	s := thresholdSummary()
+	cases := []struct{ expr, want string }{
+		{"http_req_duration{p95}<500ms", "96.06ms"}, // p95 of 1..100 ms, to the histogram's precision
+		{"checks>0.99", "99.00%"},
+		{"http_req_failed<0.01", "1.98%"}, // 2 of 101
+		{"http_reqs==101", "101"},
+		{"http_reqs{rate}>10", "10.1/s"},
+		{"checks{name=is status 201}>0", "no samples"},
+	}
+	for _, tc := range cases {
+		th, err := ParseThreshold(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := th.Evaluate(s).ObservedText(); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.expr, got, tc.want)
+		}
+	}
+}

@@ -2,11 +2,14 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +115,56 @@ func countColour(img image.Image, r, g, b uint8) int {
 		}
 	}
 	return n
+}
+
+// scripts/screenshot-report.sh shoots the whole page, however tall, not a
+// fixed height: the last lines of a long report are in the picture.
+func TestScreenshotScriptCapturesTheWholePage(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	s := practicalSummary()
+	for i := range 80 { // a table row per request name: a page far taller than a window
+		s.Requests[fmt.Sprintf("GET /api/v1/todos/%02d", i)] = s.Requests["GET /api/v1/todos"]
+	}
+	page := filepath.Join(dir, "report.html")
+	f, err := os.Create(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(f, s); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	shot := filepath.Join(dir, "out.png")
+	cmd := exec.CommandContext(ctx, "bash", "../../scripts/screenshot-report.sh", page, shot)
+	cmd.Env = append(os.Environ(), "CHROMIUM="+bin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("screenshot-report.sh: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`\(1280x(\d+), the whole page\)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("the script does not say the size it shot:\n%s", out)
+	}
+	img := decodePNG(t, shot)
+	b := img.Bounds()
+	if got := strconv.Itoa(b.Dy()); got != string(m[1]) || b.Dy() <= 2200 {
+		t.Fatalf("screenshot height: got %s, want the page's %s (more than the old fixed 1100 and 2200)", got, m[1])
+	}
+	// The page ends with the text summary: its last lines are drawn.
+	dark := 0
+	for y := b.Max.Y - 400; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 < 100 && g>>8 < 100 && bl>>8 < 100 {
+				dark++
+			}
+		}
+	}
+	if dark < 100 {
+		t.Errorf("the last 400 px of the screenshot hold %d dark pixels: the end of the page is not in it", dark)
+	}
 }

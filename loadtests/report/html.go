@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
@@ -37,12 +38,20 @@ type nameRow struct {
 	Avg, Med, P90, P95, P99, Max string
 }
 
+type checkRow struct {
+	Name       string
+	Pass, Fail int64
+	// Seen lists what the failures saw: "POST /api/v1/todos got 201 ×40; …".
+	Seen string
+}
+
 type htmlPage struct {
 	Title   string
 	Start   string
 	Elapsed string
 	Summary string
 	Names   []nameRow
+	Checks  []checkRow
 	Data    template.JS
 }
 
@@ -91,6 +100,16 @@ func HTML(w io.Writer, s *metrics.Summary) error {
 			P90: fmtDur(r.Duration.Percentile(90)), P95: fmtDur(r.Duration.Percentile(95)),
 			P99: fmtDur(r.Duration.Percentile(99)), Max: fmtDur(r.Duration.Max()),
 		})
+	}
+	for _, n := range s.CheckNames() {
+		c := s.Checks[n]
+		row := checkRow{Name: n, Pass: c.Pass, Fail: c.Fail}
+		var seen []string
+		for _, f := range c.Failures {
+			seen = append(seen, f.String())
+		}
+		row.Seen = strings.Join(seen, "; ")
+		page.Checks = append(page.Checks, row)
 	}
 	return htmlTemplate.Execute(w, page)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 )
@@ -17,9 +18,16 @@ import (
 func Progress(w io.Writer, terminal bool) func(loadtests.Progress) {
 	var mu sync.Mutex
 	drawn := 0
+	stopping := false
 	return func(p loadtests.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
+		if p.Stopping && !p.Done {
+			// Once stopping, the count down replaces the progress.
+			io.WriteString(w, stoppingLine(p, &stopping)+"\n")
+			drawn = 0
+			return
+		}
 		lines := []string{progressLine(p)}
 		if terminal || p.Done {
 			for _, sc := range p.Scenarios {
@@ -40,6 +48,38 @@ func Progress(w io.Writer, terminal bool) func(loadtests.Progress) {
 		drawn = len(lines)
 		io.WriteString(w, b.String())
 	}
+}
+
+// Stopping returns a callback for loadtests.Options.OnTick that prints only
+// what a stopping run has left to wait for, for a run without progress line.
+func Stopping(w io.Writer) func(loadtests.Progress) {
+	var mu sync.Mutex
+	stopping := false
+	return func(p loadtests.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Stopping && !p.Done {
+			io.WriteString(w, stoppingLine(p, &stopping)+"\n")
+		}
+	}
+}
+
+// stoppingLine says, the first time, how long the stop may wait and, then,
+// how long is left. *said tells whether the first line was printed.
+func stoppingLine(p loadtests.Progress, said *bool) string {
+	wait := p.StopLeft.Round(time.Second)
+	if p.StopLeft < time.Second {
+		wait = p.StopLeft.Round(time.Millisecond)
+	}
+	iters := "iterations"
+	if p.VUs == 1 {
+		iters = "iteration"
+	}
+	if !*said {
+		*said = true
+		return fmt.Sprintf("stopping: waiting up to %s for %d running %s (Ctrl-C again to quit now)", wait, p.VUs, iters)
+	}
+	return fmt.Sprintf("stopping: %s left for %d running %s (Ctrl-C again to quit now)", wait, p.VUs, iters)
 }
 
 func progressLine(p loadtests.Progress) string {

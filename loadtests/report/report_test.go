@@ -23,7 +23,7 @@ func practicalSummary() *metrics.Summary {
 		sh.Check("is status 200", true)
 		sh.Request(&metrics.Result{Name: "DELETE /api/v1/todos/{id}", Method: "DELETE", URL: "http://127.0.0.1:6400/api/v1/todos/undefined",
 			Status: 404, Kind: "status 404", Message: `404 Not Found: todo "undefined" not found`, Duration: 2 * time.Millisecond, RequestID: "req-del-" + string(rune('a'+i%26)), Start: start})
-		sh.Check("is status 200", false)
+		sh.CheckSeen("is status 200", false, "DELETE /api/v1/todos/{id}", "404")
 		sh.Iteration(20*time.Second, false)
 		if i%10 == 0 {
 			rec.Tick(start.Add(time.Duration(i/10+1)*time.Second), int64(i))
@@ -50,7 +50,7 @@ func TestTextHasK6Shape(t *testing.T) {
 	for _, want := range []string{
 		"running (00m04.0s), 0000/0020 VUs, 30 complete and 0 interrupted iterations",
 		"* planner: 30 iterations shared among 20 VUs",
-		"✗ is status 200\n      ↳  50% — ✓ 30 / ✗ 30",
+		"✗ is status 200\n      ↳  50% — ✓ 30 / ✗ 30 (DELETE /api/v1/todos/{id} got 404 ×30)\n",
 		"checks...",
 		"50.00% ✓ 30",
 		"http_req_duration...",
@@ -61,7 +61,7 @@ func TestTextHasK6Shape(t *testing.T) {
 		"http_reqs...",
 		"iterations...",
 		"vus_max...",
-		"✗ checks>0.99 (observed 0.5)",
+		"✗ checks>0.99 (observed 50.00%)",
 		"✓ http_req_duration{p95}<500ms",
 		`30  DELETE /api/v1/todos/{id}: 404 Not Found: todo "undefined" not found`,
 		"e.g. http://127.0.0.1:6400/api/v1/todos/undefined request_id=req-del-",
@@ -71,6 +71,10 @@ func TestTextHasK6Shape(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q; got:\n%s", want, out)
 		}
+	}
+	// A latency threshold prints its unit.
+	if !regexp.MustCompile(`✓ http_req_duration\{p95\}<500ms \(observed \d+\.\d\dms\)`).MatchString(out) {
+		t.Errorf("the latency threshold's observed value has no unit; got:\n%s", out)
 	}
 }
 
@@ -94,6 +98,12 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	}
 	if !strings.Contains(page, `"rps":[`) || !strings.Contains(page, `"p95":[`) {
 		t.Error("the page lacks its chart data")
+	}
+	if !strings.Contains(page, "(DELETE /api/v1/todos/{id} got 404 ×30)") {
+		t.Error("the page does not say what the failed check saw")
+	}
+	if !strings.Contains(page, "<td>is status 200</td><td>30</td><td>30</td><td style=\"text-align:left\">DELETE /api/v1/todos/{id} got 404 ×30</td>") {
+		t.Error("the page's checks table does not list what the failed check saw")
 	}
 	if !strings.Contains(page, "todos left behind: 30") {
 		t.Error("the page lacks the text summary")
@@ -135,5 +145,34 @@ func TestProgressLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Once the run is stopping, the progress says what it waits for and counts
+// down, instead of progress lines.
+func TestProgressWhileStopping(t *testing.T) {
+	tick := func(left time.Duration) loadtests.Progress {
+		return loadtests.Progress{Elapsed: time.Minute, VUs: 3, Stopping: true, StopLeft: left,
+			Last: metrics.Point{Duration: metrics.NewHistogram()}}
+	}
+	for _, terminal := range []bool{false, true} {
+		var b bytes.Buffer
+		p := Progress(&b, terminal)
+		p(tick(30 * time.Second))
+		p(tick(29*time.Second + 400*time.Millisecond))
+		p(tick(28 * time.Second))
+		want := "stopping: waiting up to 30s for 3 running iterations (Ctrl-C again to quit now)\n" +
+			"stopping: 29s left for 3 running iterations (Ctrl-C again to quit now)\n" +
+			"stopping: 28s left for 3 running iterations (Ctrl-C again to quit now)\n"
+		if b.String() != want {
+			t.Errorf("terminal=%v: got %q, want %q", terminal, b.String(), want)
+		}
+	}
+	var b bytes.Buffer
+	q := Stopping(&b)
+	q(loadtests.Progress{Elapsed: time.Second, VUs: 1, Last: metrics.Point{Duration: metrics.NewHistogram()}})
+	q(loadtests.Progress{VUs: 1, Stopping: true, StopLeft: 600 * time.Millisecond})
+	if want := "stopping: waiting up to 600ms for 1 running iteration (Ctrl-C again to quit now)\n"; b.String() != want {
+		t.Errorf("quiet: got %q, want %q", b.String(), want)
 	}
 }

@@ -70,7 +70,15 @@ func (t *textWriter) checks(s *metrics.Summary) {
 			t.printf("     ✓ %s\n", name)
 			continue
 		}
-		t.printf("     ✗ %s\n      ↳  %.0f%% — ✓ %d / ✗ %d\n", name, percent(c.Pass, c.Pass+c.Fail), c.Pass, c.Fail)
+		seen := ""
+		if len(c.Failures) > 0 {
+			parts := make([]string, len(c.Failures))
+			for i, f := range c.Failures {
+				parts[i] = f.String()
+			}
+			seen = " (" + strings.Join(parts, "; ") + ")"
+		}
+		t.printf("     ✗ %s\n      ↳  %.0f%% — ✓ %d / ✗ %d%s\n", name, percent(c.Pass, c.Pass+c.Fail), c.Pass, c.Fail, seen)
 	}
 }
 
@@ -148,14 +156,11 @@ func (t *textWriter) thresholds(s *metrics.Summary) {
 	}
 	t.printf("\n     thresholds:\n")
 	for _, r := range s.Thresholds {
-		mark, obs := "✓", fmt.Sprintf("%.4g", r.Observed)
+		mark := "✓"
 		if !r.OK {
 			mark = "✗"
 		}
-		if r.Reason != "" {
-			obs = r.Reason
-		}
-		t.printf("     %s %s (observed %s)\n", mark, r.Expr, obs)
+		t.printf("     %s %s (observed %s)\n", mark, r.Expr, r.ObservedText())
 	}
 }
 
@@ -163,6 +168,7 @@ func (t *textWriter) errors(s *metrics.Summary) {
 	if len(s.Errors) == 0 {
 		return
 	}
+	answered := s.Total().Answered() > 0
 	t.printf("\n     errors by message:\n")
 	for i, e := range s.Errors {
 		if i == 20 {
@@ -170,14 +176,15 @@ func (t *textWriter) errors(s *metrics.Summary) {
 			break
 		}
 		t.printf("       %6d  %s: %s\n", e.Count, e.Name, e.Message)
-		if e.RequestID != "" {
+		if e.RequestID != "" && answered {
 			t.printf("               e.g. %s request_id=%s\n", e.URL, e.RequestID)
 		}
 	}
 }
 
 func (t *textWriter) slowest(s *metrics.Summary) {
-	if len(s.Slowest) == 0 {
+	// Requests that never reached a server are in no server's logs.
+	if len(s.Slowest) == 0 || s.Total().Answered() == 0 {
 		return
 	}
 	t.printf("\n     slowest requests (find them in the server's logs by request_id):\n")

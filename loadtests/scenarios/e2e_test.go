@@ -128,6 +128,19 @@ func TestPlannersAndStudiersPracticalShowsTheHandoutsBugs(t *testing.T) {
 	if c == nil || c.Fail < 40 {
 		t.Errorf("failed 'is status 200' checks: got %+v, want at least 40 (2 per planner iteration)", c)
 	}
+	// The failures say which request got what.
+	if c != nil {
+		seen := map[string]int64{}
+		for _, f := range c.Failures {
+			seen[f.Request+" got "+f.Seen] = f.Count
+		}
+		if seen["POST /api/v1/todos got 201"] != 20 || seen["DELETE /api/v1/todos/{id} got 404"] != 20 {
+			t.Errorf("failures of 'is status 200': got %v, want POST got 201 ×20 and DELETE got 404 ×20", c.Failures)
+		}
+	}
+	if c := s.Checks["no todos left behind"]; c == nil || len(c.Failures) != 1 || c.Failures[0].String() != "saw 20 left ×1" {
+		t.Errorf("failures of 'no todos left behind': got %+v, want saw 20 left ×1", c)
+	}
 	if _, ok := s.Checks["is status 201"]; ok {
 		t.Error("the practical variant checked for 201")
 	}
@@ -163,6 +176,10 @@ func TestSmokeChecksEveryEndpoint(t *testing.T) {
 	}
 	if got, want := len(s.Checks), 25; got != want {
 		t.Errorf("checks: got %d, want %d", got, want)
+	}
+	// The 4xx it asks for on purpose are expected: no request failed.
+	if got := s.Total(); got.Failed != 0 {
+		t.Errorf("http_req_failed: got %d of %d, want 0 (%v)", got.Failed, got.Count, got.Failures)
 	}
 	for _, th := range s.Thresholds {
 		if !th.OK {

@@ -104,7 +104,7 @@ func buildPlannersAndStudiers(p Params) loadtests.Plan {
 				return err
 			}
 			vu.Report(LeftBehind, int64(n))
-			vu.Check("no todos left behind", n == 0)
+			vu.CheckValue("no todos left behind", n == 0, fmt.Sprintf("%d left", n))
 			return nil
 		},
 	}
