@@ -38,6 +38,7 @@ type Config struct {
 	MaxConns          int // accepted connections held open at once
 	MaxInflight       int // requests served at once; beyond it 503
 	RequestTimeout    time.Duration
+	BodyTimeout       time.Duration // time to receive a request's body
 	ShutdownTimeout   time.Duration
 	ReadyTimeout      time.Duration
 	ReadHeaderTimeout time.Duration
@@ -100,6 +101,7 @@ func Vars() []Var {
 		{"MAX_CONNS", "1024", "Listener: most client connections held at once; more wait in the kernel's backlog.", func(c *Config, v string) error { return setInt(&c.MaxConns, v, 1) }},
 		{"MAX_INFLIGHT", "256", "Requests served at once; beyond it 503 with Retry-After.", func(c *Config, v string) error { return setInt(&c.MaxInflight, v, 1) }},
 		{"REQUEST_TIMEOUT", "10s", "Deadline of one request's context, reaching the database and Redis.", func(c *Config, v string) error { return setDuration(&c.RequestTimeout, v) }},
+		{"REQUEST_BODY_TIMEOUT", "10s", "Most time to receive a request's body once its headers are in; a slower body is cut off with 408, so it holds an in-flight slot no longer.", func(c *Config, v string) error { return setDuration(&c.BodyTimeout, v) }},
 		{"SHUTDOWN_TIMEOUT", "15s", "On SIGTERM/SIGINT, how long in-flight requests get to finish.", func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
 		{"HEALTH_CHECKS_DB", "false", "When true, /api/v1/health also queries Postgres through the pool and waits in line with MAX_INFLIGHT: how the failing health checks of an overload were wired. For the lab; keep it false.", func(c *Config, v string) error { return setBool(&c.HealthChecksDB, v) }},
 		{"READY_TIMEOUT", "1s", "How long /api/v1/ready waits for Postgres and Redis to answer.", func(c *Config, v string) error { return setDuration(&c.ReadyTimeout, v) }},
