@@ -98,7 +98,7 @@ func Vars() []Var {
 		{"SESSION_TTL", "24h", "Session lifetime in Redis; each request with the cookie extends it (sliding).", func(c *Config, v string) error { return setDuration(&c.SessionTTL, v) }},
 		{"BCRYPT_COST", "10", "bcrypt cost for passwords (4 to 31).", setBcryptCost},
 
-		{"MAX_CONNS", "1024", "Listener: most client connections held at once; more wait in the kernel's backlog.", func(c *Config, v string) error { return setInt(&c.MaxConns, v, 1) }},
+		{"MAX_CONNS", "1024", "Listener: most client connections held at once; at the limit a new one takes the place of the longest-idle keep-alive one, or waits in the kernel's backlog.", func(c *Config, v string) error { return setInt(&c.MaxConns, v, 1) }},
 		{"MAX_INFLIGHT", "256", "Requests served at once; beyond it 503 with Retry-After.", func(c *Config, v string) error { return setInt(&c.MaxInflight, v, 1) }},
 		{"REQUEST_TIMEOUT", "10s", "Deadline of one request's context, reaching the database and Redis.", func(c *Config, v string) error { return setDuration(&c.RequestTimeout, v) }},
 		{"REQUEST_BODY_TIMEOUT", "10s", "Most time to receive a request's body once its headers are in; a slower body is cut off with 408, so it holds an in-flight slot no longer.", func(c *Config, v string) error { return setDuration(&c.BodyTimeout, v) }},
