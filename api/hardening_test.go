@@ -132,7 +132,8 @@ func TestMetricsSeriesBoundedUnderRandomMethods(t *testing.T) {
 			t.Fatalf("%s /api/v1/todos: got %d %s", method, r.status, r.body)
 		}
 	}
-	after, _ := httpSeries(t, c, s.url)
+	after, size := httpSeries(t, c, s.url)
+	t.Logf("1,000 made-up methods: HTTP series %d -> %d, /metrics %d bytes", before, after, size)
 	// One route, one status, one method label: two new label sets, with
 	// room for the /metrics requests themselves.
 	if after-before > 6 {
@@ -167,13 +168,20 @@ func TestHugeMethodAndURLMakeBoundedLogs(t *testing.T) {
 		if len(lines) == 0 {
 			t.Errorf("%s: no log line carries the request id", tt.id)
 		}
+		longest := 0
+		for _, l := range lines {
+			longest = max(longest, len(l))
+		}
+		t.Logf("%s: %d log lines, the longest %d bytes; error body %d bytes", tt.id, len(lines), longest, len(r.body))
 		for _, l := range lines {
 			if len(l) > 8<<10 {
 				t.Errorf("%s: a log line is %d bytes, want at most 8 KiB: %.200s…", tt.id, len(l), l)
 			}
 		}
 	}
-	if _, size := httpSeries(t, c, s.url); size > 64<<10 {
+	_, size := httpSeries(t, c, s.url)
+	t.Logf("/metrics after the huge requests: %d bytes", size)
+	if size > 64<<10 {
 		t.Errorf("/metrics is %d bytes after four requests, want at most 64 KiB", size)
 	}
 }
@@ -338,6 +346,37 @@ func TestIdleConnectionsMakeRoomForNewOnes(t *testing.T) {
 		if r := do(t, c, "GET", s.url+"/api/v1/health", "", ""); r.status != http.StatusOK {
 			t.Errorf("idle client %d again: got %d", i, r.status)
 		}
+	}
+}
+
+// At the limit, a connection that has sent no request yet is not closed to
+// make room: only idle keep-alive ones are.
+func TestConnectionsWithoutARequestAreNotEvicted(t *testing.T) {
+	s := serveStack(t, "", func(o *api.ServerOptions) { o.MaxConns = 2 })
+	quiet, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer quiet.Close()
+	kept := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}, Timeout: 10 * time.Second}
+	t.Cleanup(kept.CloseIdleConnections)
+	if r := do(t, kept, "GET", s.url+"/api/v1/health", "", ""); r.status != http.StatusOK {
+		t.Fatalf("keep-alive client: got %d", r.status)
+	}
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	if r := do(t, fresh, "GET", s.url+"/api/v1/health", "", ""); r.status != http.StatusOK {
+		t.Fatalf("new connection: got %d", r.status)
+	}
+	// The quiet connection was kept: it is served when it speaks.
+	fmt.Fprint(quiet, "GET /api/v1/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+	quiet.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(quiet), nil)
+	if err != nil {
+		t.Fatalf("the connection that had sent nothing: %v (closed to make room?)", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the connection that had sent nothing: got %d, want 200", resp.StatusCode)
 	}
 }
 
