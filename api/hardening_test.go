@@ -240,41 +240,7 @@ func TestSlowBodiesAreCutOff(t *testing.T) {
 	const senders = 20
 	results := make(chan slowResult, senders)
 	for i := 0; i < senders; i++ {
-		go func() {
-			var res slowResult
-			defer func() { results <- res }()
-			conn, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
-			if err != nil {
-				res.err = err
-				return
-			}
-			defer conn.Close()
-			fmt.Fprintf(conn, "POST /api/v1/todos HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\nX-Request-ID: slow-%d\r\n\r\n", len(body), i)
-			var sent atomic.Bool
-			go func() {
-				for j := 0; j < len(body); j++ {
-					select {
-					case <-stop:
-						return
-					case <-time.After(100 * time.Millisecond):
-					}
-					if _, err := conn.Write([]byte{body[j]}); err != nil {
-						return
-					}
-				}
-				sent.Store(true)
-			}()
-			// The failure condition: no answer within 20 s (the body takes 7.5 s).
-			conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				res.err = err
-				return
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			res.status, res.body, res.finished = resp.StatusCode, string(b), sent.Load()
-		}()
+		go func() { results <- slowPost(s.addr, fmt.Sprintf("slow-%d", i), body, stop) }()
 	}
 	cut := 0
 	for i := 0; i < senders; i++ {
@@ -311,6 +277,74 @@ func TestSlowBodiesAreCutOff(t *testing.T) {
 	}
 	if lines := linesWith(s.logs.String(), `"request_id":"slow-`); !strings.Contains(strings.Join(lines, "\n"), "timeout") {
 		t.Errorf("the log does not give the cause of the 408:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// slowPost sends a POST /api/v1/todos whose body goes a byte every 100 ms,
+// and returns what it saw; it gives up on an answer after 20 s.
+func slowPost(addr, requestID, body string, stop <-chan struct{}) slowResult {
+	var res slowResult
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/todos HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\nX-Request-ID: %s\r\n\r\n", len(body), requestID)
+	var sent atomic.Bool
+	go func() {
+		for j := 0; j < len(body); j++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := conn.Write([]byte{body[j]}); err != nil {
+				return
+			}
+		}
+		sent.Store(true)
+	}()
+	// The failure condition: no answer within 20 s (the body takes 7.5 s).
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	res.status, res.body, res.finished = resp.StatusCode, string(b), sent.Load()
+	return res
+}
+
+// A request refused at MAX_INFLIGHT is answered at once, not after its
+// body has trickled in: the server does not wait to read a body it will not use.
+func TestRefusedSlowBodyIsAnsweredAtOnce(t *testing.T) {
+	s := serveStack(t, "", func(o *api.ServerOptions) {
+		o.MaxInflight = 1
+		o.BodyTimeout = 30 * time.Second
+		o.RequestTimeout = 30 * time.Second
+	})
+	body := `{"title":"` + strings.Repeat("s", 60) + `"}`
+	stop := make(chan struct{})
+	defer close(stop)
+	holder := make(chan slowResult, 1)
+	go func() { holder <- slowPost(s.addr, "holder", body, stop) }()
+	// Wait until the holder's request is in its handler, holding the slot.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.logs.String(), `"request_id":"holder"`) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	refused := slowPost(s.addr, "refused", body, stop)
+	if refused.err != nil || refused.status != http.StatusServiceUnavailable {
+		t.Fatalf("second slow sender: got %d %v, want 503", refused.status, refused.err)
+	}
+	if refused.finished {
+		t.Errorf("the 503 came only after the refused request's whole body was sent")
+	}
+	if h := <-holder; h.status != http.StatusCreated {
+		t.Errorf("the slot holder: got %d %s %v, want 201", h.status, h.body, h.err)
 	}
 }
 
