@@ -12,6 +12,7 @@ const (
 	ENOTFOUND     = "not_found"          // 404
 	ECONFLICT     = "conflict"           // 409: e.g. a username already taken
 	ETOOLARGE     = "too_large"          // 413: the body is over the limit
+	ETIMEOUT      = "timeout"            // 408: the body did not arrive in time
 	EOVERLOADED   = "overloaded"         // 503 with Retry-After: too many requests in flight
 	EUNAVAILABLE  = "unavailable"        // 503: a backing service does not answer
 	EINTERNAL     = "internal"           // 500: a bug; the message is never shown to clients

@@ -3,6 +3,7 @@ package taskoverflow
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -40,6 +41,10 @@ type TodoFilter struct {
 	// Window keeps todos whose deadline is at most this many days from now,
 	// past-due ones included.
 	Window *int
+	// After keeps todos whose id is above it (keyset paging); 0 from the start.
+	After int64
+	// Limit is the most todos returned; 0 returns them all.
+	Limit int
 }
 
 // Validate checks the fields a client sets.
@@ -66,11 +71,27 @@ func (u *TodoUpdate) Validate() error {
 }
 
 func validateText(title, desc string) error {
+	if err := ValidText("title", title); err != nil {
+		return err
+	}
+	if err := ValidText("description", desc); err != nil {
+		return err
+	}
 	if n := utf8.RuneCountInString(title); n > MaxTitleLen {
 		return Errorf(EINVALID, "title is %d characters long; at most %d are allowed", n, MaxTitleLen)
 	}
 	if n := utf8.RuneCountInString(desc); n > MaxDescriptionLen {
 		return Errorf(EINVALID, "description is %d characters long; at most %d are allowed", n, MaxDescriptionLen)
+	}
+	return nil
+}
+
+// ValidText returns an EINVALID error naming field when s holds a character
+// no store can keep: NUL, which Postgres refuses in text (SQLSTATE 22021).
+// Every text a client sends passes through it.
+func ValidText(field, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return Errorf(EINVALID, "%s must not contain a NUL character (\\u0000)", field)
 	}
 	return nil
 }

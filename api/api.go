@@ -67,8 +67,12 @@ type Options struct {
 	MaxInflight    int
 	RequestTimeout time.Duration
 	ReadyTimeout   time.Duration
-	SessionTTL     time.Duration
-	BcryptCost     int
+	// BodyTimeout bounds the time to receive a request's body, from the
+	// moment its headers are read (REQUEST_BODY_TIMEOUT); zero leaves it to
+	// the server's ReadTimeout.
+	BodyTimeout time.Duration
+	SessionTTL  time.Duration
+	BcryptCost  int
 	// HealthChecksDB makes /health ping Postgres through the pool and takes
 	// it out of the in-flight exemption: the wiring that turns an overload
 	// into failed health checks. Off in production.
@@ -113,6 +117,7 @@ func Routes(deps Deps, opts Options, draining *atomic.Bool) http.Handler {
 		middleware.RequestID,
 		middleware.Log(deps.Log),
 		middleware.Recover(deps.Log, h.writeError),
+		middleware.BodyTimeout(opts.BodyTimeout),
 		middleware.Limit(opts.MaxInflight, metrics.Rejected, h.writeError, limitExempt(opts)...),
 		metrics.Middleware,
 	)
@@ -164,9 +169,11 @@ func (h *handler) timeout(next http.Handler) http.Handler {
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
-	h.writeError(w, r, taskoverflow.Errorf(taskoverflow.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
+	h.writeError(w, r, taskoverflow.Errorf(taskoverflow.ENOTFOUND, "no route %s %s",
+		middleware.Clip(r.Method, middleware.MaxLoggedMethod), middleware.Clip(r.URL.Path, middleware.MaxLoggedURL)))
 }
 
 func (h *handler) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	h.writeError(w, r, taskoverflow.Errorf(taskoverflow.EMETHOD, "method %s is not allowed on %s", r.Method, r.URL.Path))
+	h.writeError(w, r, taskoverflow.Errorf(taskoverflow.EMETHOD, "method %s is not allowed on %s",
+		middleware.Clip(r.Method, middleware.MaxLoggedMethod), middleware.Clip(r.URL.Path, middleware.MaxLoggedURL)))
 }

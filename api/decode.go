@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
@@ -30,9 +33,9 @@ func decodeObject(w http.ResponseWriter, r *http.Request, allowed ...string) (ob
 		return nil, taskoverflow.Errorf(taskoverflow.EINVALID, "the body must be a JSON object")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, decodeError(err)
+		var syntax *json.SyntaxError
+		if err != nil && !errors.As(err, &syntax) {
+			return nil, decodeError(err) // too large, or the body could not be read
 		}
 		return nil, taskoverflow.Errorf(taskoverflow.EINVALID, "malformed JSON: unexpected data after the object")
 	}
@@ -50,13 +53,21 @@ func decodeObject(w http.ResponseWriter, r *http.Request, allowed ...string) (ob
 	return obj, nil
 }
 
+// decodeError turns an error reading or decoding the body into one whose
+// message is safe to show: the JSON decoder's own messages are, a
+// connection's are not (they name addresses), so those go in Err, which only
+// the log shows.
 func decodeError(err error) error {
 	var tooLarge *http.MaxBytesError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var netErr net.Error
 	switch {
 	case errors.As(err, &tooLarge):
 		return taskoverflow.Errorf(taskoverflow.ETOOLARGE, "the body is over %d bytes", MaxBodyBytes)
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return &taskoverflow.Error{Code: taskoverflow.ETIMEOUT, Err: err,
+			Message: "the body did not arrive within REQUEST_BODY_TIMEOUT; send it at once"}
 	case errors.Is(err, io.EOF):
 		return taskoverflow.Errorf(taskoverflow.EINVALID, "the body is empty; send a JSON object")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
@@ -64,7 +75,7 @@ func decodeError(err error) error {
 	case errors.As(err, &typ):
 		return taskoverflow.Errorf(taskoverflow.EINVALID, "the body must be a JSON object")
 	}
-	return taskoverflow.Errorf(taskoverflow.EINVALID, "malformed JSON: %v", err)
+	return &taskoverflow.Error{Code: taskoverflow.EINVALID, Message: "the body could not be read", Err: err}
 }
 
 // has reports whether the object holds key.
@@ -89,7 +100,7 @@ func (o object) str(key string, dst *string, nullOK bool) error {
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return taskoverflow.Errorf(taskoverflow.EINVALID, "%q must be a string", key)
 	}
-	return nil
+	return taskoverflow.ValidText(strconv.Quote(key), *dst)
 }
 
 // boolean reads key as true or false into dst.

@@ -20,10 +20,15 @@ var statusOf = map[string]int{
 	taskoverflow.EMETHOD:       http.StatusMethodNotAllowed,
 	taskoverflow.ECONFLICT:     http.StatusConflict,
 	taskoverflow.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	taskoverflow.ETIMEOUT:      http.StatusRequestTimeout,
 	taskoverflow.EOVERLOADED:   http.StatusServiceUnavailable,
 	taskoverflow.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	taskoverflow.EINTERNAL:     http.StatusInternalServerError,
 }
+
+// maxMessage bounds an error message, in the body and in the log: messages
+// quote what the client sent.
+const maxMessage = 1024
 
 // StatusClientClosedRequest is recorded (in the log and metrics) for a
 // request whose client hung up before it was answered.
@@ -39,23 +44,31 @@ type errorBody struct {
 // maps the error's code to a status and writes a JSON body with a safe message
 // and the request id. Internal errors are logged in full (the client sees only
 // "internal error"), unavailable ones at warn with their cause; the message of
-// every error goes on the request's finishing log line.
+// every error, and the cause of any other, goes on the request's finishing
+// log line. Messages are clipped to maxMessage bytes.
 func errorWriter(log *slog.Logger) middleware.ErrorWriter {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
 		ctx := r.Context()
-		if errors.Is(ctx.Err(), context.Canceled) {
+		code := taskoverflow.ErrorCode(err)
+		// A body read past its deadline cancels the request's context too;
+		// that client is still there to read its 408.
+		if code != taskoverflow.ETIMEOUT && errors.Is(ctx.Err(), context.Canceled) {
 			// The client hung up before the answer: not the server's failure.
 			// Recorded as 499, as nginx does; nobody reads the body.
 			middleware.AddLogAttrs(ctx, slog.String("error", "the client closed the request"))
 			w.WriteHeader(StatusClientClosedRequest)
 			return
 		}
-		code, msg := taskoverflow.ErrorCode(err), taskoverflow.ErrorMessage(err)
+		msg := middleware.Clip(taskoverflow.ErrorMessage(err), maxMessage)
 		switch code {
 		case taskoverflow.EINTERNAL:
 			log.ErrorContext(ctx, "internal error", "err", err.Error())
 		case taskoverflow.EUNAVAILABLE:
 			log.WarnContext(ctx, "backing service unavailable", "err", err.Error())
+		default:
+			if cause := errors.Unwrap(err); cause != nil {
+				middleware.AddLogAttrs(ctx, slog.String("cause", middleware.Clip(cause.Error(), maxMessage)))
+			}
 		}
 		middleware.AddLogAttrs(ctx, slog.String("error", msg))
 		status, ok := statusOf[code]

@@ -29,7 +29,8 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 }
 
 // ready answers 200 when every backing service answers within ReadyTimeout,
-// else 503 naming the ones that did not; 503 too while shutting down.
+// else 503 naming the ones that did not ("unavailable"); their errors, which
+// hold addresses, go to the log only. 503 too while shutting down.
 func (h *handler) ready(w http.ResponseWriter, r *http.Request) {
 	if h.draining.Load() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
@@ -48,7 +49,8 @@ func (h *handler) ready(w http.ResponseWriter, r *http.Request) {
 			defer wg.Done()
 			state := "ok"
 			if err := p.Ping(ctx); err != nil {
-				state = err.Error()
+				state = "unavailable"
+				h.Log.WarnContext(r.Context(), "not ready", "service", name, "err", err.Error())
 			}
 			mu.Lock()
 			body[name] = state
@@ -67,7 +69,6 @@ func (h *handler) ready(w http.ResponseWriter, r *http.Request) {
 		body["status"] = "unavailable"
 		body["error"] = "not answering: " + strings.Join(failed, ", ")
 		body["request_id"] = logging.RequestIDFrom(r.Context())
-		h.Log.WarnContext(r.Context(), "not ready", "failed", failed)
 		writeJSON(w, http.StatusServiceUnavailable, body)
 		return
 	}

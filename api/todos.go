@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -17,7 +18,12 @@ var todoFields = []string{"title", "description", "completed", "deadline_at"}
 // maxWindowDays bounds ?window=N.
 const maxWindowDays = 36500
 
-// listTodos: GET /todos?completed=true|false&window=N, ordered by id.
+// MaxPageLimit bounds ?limit=N.
+const MaxPageLimit = 1000
+
+// listTodos: GET /todos?completed=true|false&window=N, ordered by id; the
+// whole list unless ?limit=N asks for a page, the one after ?after=ID. A full
+// page carries a Link header to the next one.
 func (h *handler) listTodos(w http.ResponseWriter, r *http.Request) {
 	var f taskoverflow.TodoFilter
 	q := r.URL.Query()
@@ -40,12 +46,45 @@ func (h *handler) listTodos(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Window = &n
 	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPageLimit {
+			h.writeError(w, r, taskoverflow.Errorf(taskoverflow.EINVALID, "limit must be a whole number from 1 to %d, not %s", MaxPageLimit, strconv.Quote(v)))
+			return
+		}
+		f.Limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 0 {
+			h.writeError(w, r, taskoverflow.Errorf(taskoverflow.EINVALID, "after must be the id of a todo (a whole number), not %s", strconv.Quote(v)))
+			return
+		}
+		f.After = id
+	}
 	todos, err := h.Todos.ListTodos(r.Context(), f)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	if f.Limit > 0 && len(todos) == f.Limit {
+		w.Header().Set("Link", "<"+nextPage(f, todos[len(todos)-1].ID)+`>; rel="next"`)
+	}
 	writeJSON(w, http.StatusOK, todos)
+}
+
+// nextPage is the URL of the page after the todo with id last, under f.
+func nextPage(f taskoverflow.TodoFilter, last int64) string {
+	q := url.Values{}
+	q.Set("after", strconv.FormatInt(last, 10))
+	q.Set("limit", strconv.Itoa(f.Limit))
+	if f.Completed != nil {
+		q.Set("completed", strconv.FormatBool(*f.Completed))
+	}
+	if f.Window != nil {
+		q.Set("window", strconv.Itoa(*f.Window))
+	}
+	return "/api/v1/todos?" + q.Encode()
 }
 
 // getTodo: GET /todos/{id}: 200, or 404 also for ids that are not numbers.

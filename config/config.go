@@ -50,6 +50,7 @@ type Config struct {
 	MaxConns          int // accepted connections held open at once
 	MaxInflight       int // requests served at once; beyond it 503
 	RequestTimeout    time.Duration
+	BodyTimeout       time.Duration // time to receive a request's body
 	ShutdownTimeout   time.Duration
 	ReadyTimeout      time.Duration
 	ReadHeaderTimeout time.Duration
@@ -114,9 +115,10 @@ func Vars() []Var {
 		{"SESSION_TTL", "24h", "Session lifetime in Redis; each request with the cookie extends it (sliding).", func(c *Config, v string) error { return setDuration(&c.SessionTTL, v) }},
 		{"BCRYPT_COST", "10", "bcrypt cost for passwords (4 to 31).", setBcryptCost},
 
-		{"MAX_CONNS", "1024", "Listener: most client connections held at once; more wait in the kernel's backlog.", func(c *Config, v string) error { return setInt(&c.MaxConns, v, 1) }},
+		{"MAX_CONNS", "1024", "Listener: most client connections held at once; at the limit a new one takes the place of the longest-idle keep-alive one, or waits in the kernel's backlog.", func(c *Config, v string) error { return setInt(&c.MaxConns, v, 1) }},
 		{"MAX_INFLIGHT", "256", "Requests served at once; beyond it 503 with Retry-After.", func(c *Config, v string) error { return setInt(&c.MaxInflight, v, 1) }},
 		{"REQUEST_TIMEOUT", "10s", "Deadline of one request's context, reaching the database and Redis.", func(c *Config, v string) error { return setDuration(&c.RequestTimeout, v) }},
+		{"REQUEST_BODY_TIMEOUT", "10s", "Most time to receive a request's body once its headers are in; a slower body is cut off with 408, so it holds an in-flight slot no longer.", func(c *Config, v string) error { return setDuration(&c.BodyTimeout, v) }},
 		{"SHUTDOWN_TIMEOUT", "15s", "On SIGTERM/SIGINT, how long in-flight requests get to finish.", func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
 		{"METRICS_ADDR", "", "Listen address of `/metrics` on a listener of its own (such as :9464), which the load balancer does not route. Empty serves `/metrics` on ADDR with the API.", setMetricsAddr},
 		{"TRUSTED_PROXIES", "", "Comma-separated CIDRs of the load balancers whose `X-Forwarded-Proto: https` makes the session cookie `Secure`. Empty trusts no one: only a direct TLS connection does.", setTrustedProxies},

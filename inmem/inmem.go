@@ -26,12 +26,16 @@ func New() *Store {
 	return &Store{todos: map[int64]taskoverflow.Todo{}, users: map[string]taskoverflow.User{}, now: time.Now}
 }
 
-// ListTodos returns the todos f selects, ordered by id.
+// ListTodos returns the todos f selects, ordered by id: those with an id
+// above f.After, at most f.Limit of them (all when it is 0).
 func (s *Store) ListTodos(_ context.Context, f taskoverflow.TodoFilter) ([]taskoverflow.Todo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	todos := []taskoverflow.Todo{}
 	for _, t := range s.todos {
+		if t.ID <= f.After {
+			continue
+		}
 		if f.Completed != nil && t.Completed != *f.Completed {
 			continue
 		}
@@ -41,6 +45,9 @@ func (s *Store) ListTodos(_ context.Context, f taskoverflow.TodoFilter) ([]tasko
 		todos = append(todos, t)
 	}
 	sort.Slice(todos, func(i, j int) bool { return todos[i].ID < todos[j].ID })
+	if f.Limit > 0 && len(todos) > f.Limit {
+		todos = todos[:f.Limit]
+	}
 	return todos, nil
 }
 

@@ -12,7 +12,8 @@ import (
 // Retry-After at once, rather than queueing work the server cannot do in time,
 // and counts the rejection. Paths in exempt (the liveness check) are never
 // limited: a busy server is alive, and a load balancer that pulls busy
-// instances makes an overload worse.
+// instances makes an overload worse. A refused request with a body is
+// answered without waiting for the body, on a connection then closed.
 func Limit(max int, rejected prometheus.Counter, writeError ErrorWriter, exempt ...string) func(http.Handler) http.Handler {
 	slots := make(chan struct{}, max)
 	skip := make(map[string]bool, len(exempt))
@@ -32,6 +33,11 @@ func Limit(max int, rejected prometheus.Counter, writeError ErrorWriter, exempt 
 			default:
 				rejected.Inc()
 				w.Header().Set("Retry-After", "1")
+				if r.Body != nil && r.Body != http.NoBody {
+					// Answer now and close, rather than let net/http read
+					// the unused body first, as slowly as the client sends it.
+					w.Header().Set("Connection", "close")
+				}
 				writeError(w, r, taskoverflow.Errorf(taskoverflow.EOVERLOADED, "the server is serving %d requests already; retry shortly", max))
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	chimw "github.com/go-chi/chi/v5/middleware"
 )
 
 // logAttrs collects attributes handlers add to the request's finishing line.
@@ -30,27 +31,34 @@ func AddLogAttrs(ctx context.Context, attrs ...slog.Attr) {
 
 // Log logs "request started" (debug) and one "request finished" line per
 // request with its route pattern, status, bytes, duration and remote address;
-// at error for 5xx, warn for 4xx, info otherwise. RequestID must run first.
+// at error for 5xx, warn for 4xx, info otherwise. Lines of a level the logger
+// does not log are not built. RequestID must run first.
 func Log(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			la := &logAttrs{}
 			ctx := context.WithValue(r.Context(), logAttrsKey{}, la)
-			log.LogAttrs(ctx, slog.LevelDebug, "request started", slog.String("remote", r.RemoteAddr))
-			rec := wrap(w)
+			if log.Enabled(ctx, slog.LevelDebug) {
+				log.LogAttrs(ctx, slog.LevelDebug, "request started", slog.String("remote", r.RemoteAddr))
+			}
+			ww := wrap(w, r)
 			defer func() {
+				status := statusOf(ww)
 				level := slog.LevelInfo
 				switch {
-				case rec.status >= 500:
+				case status >= 500:
 					level = slog.LevelError
-				case rec.status >= 400:
+				case status >= 400:
 					level = slog.LevelWarn
+				}
+				if !log.Enabled(ctx, level) {
+					return
 				}
 				attrs := []slog.Attr{
 					slog.String("route", routePattern(r)),
-					slog.Int("status", rec.status),
-					slog.Int64("bytes", rec.bytes),
+					slog.Int("status", status),
+					slog.Int("bytes", ww.BytesWritten()),
 					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 					slog.String("remote", r.RemoteAddr),
 				}
@@ -59,7 +67,7 @@ func Log(log *slog.Logger) func(http.Handler) http.Handler {
 				la.mu.Unlock()
 				log.LogAttrs(ctx, level, "request finished", attrs...)
 			}()
-			next.ServeHTTP(rec, r.WithContext(ctx))
+			next.ServeHTTP(ww, r.WithContext(ctx))
 		})
 	}
 }
@@ -75,35 +83,20 @@ func routePattern(r *http.Request) string {
 	return "unmatched"
 }
 
-// recorder remembers the status and size of a response.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-	wrote  bool
-}
-
-// wrap returns w as a *recorder, reusing one an outer layer made.
-func wrap(w http.ResponseWriter) *recorder {
-	if rec, ok := w.(*recorder); ok {
-		return rec
+// wrap returns w as chi's WrapResponseWriter, which records the status and
+// size and still offers the connection's Flusher, Hijacker and ReaderFrom;
+// it reuses the one an outer layer made.
+func wrap(w http.ResponseWriter, r *http.Request) chimw.WrapResponseWriter {
+	if ww, ok := w.(chimw.WrapResponseWriter); ok {
+		return ww
 	}
-	return &recorder{ResponseWriter: w, status: http.StatusOK}
+	return chimw.NewWrapResponseWriter(w, r.ProtoMajor)
 }
 
-func (r *recorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.status, r.wrote = code, true
+// statusOf is the status ww sent: 200 when the handler wrote nothing.
+func statusOf(ww chimw.WrapResponseWriter) int {
+	if s := ww.Status(); s != 0 {
+		return s
 	}
-	r.ResponseWriter.WriteHeader(code)
+	return http.StatusOK
 }
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	n, err := r.ResponseWriter.Write(b)
-	r.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

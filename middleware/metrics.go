@@ -10,7 +10,8 @@ import (
 
 // Metrics are the HTTP series: requests by route pattern, method and status,
 // latency by route pattern and method, requests in flight and requests
-// rejected by Limit.
+// rejected by Limit. Every label has a bounded set of values: the route is
+// the chi pattern (or "unmatched"), the method one HTTP defines or OTHER.
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -46,13 +47,13 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inflight.Inc()
-		rec := wrap(w)
+		ww := wrap(w, r)
 		defer func() {
 			m.inflight.Dec()
-			route := routePattern(r)
-			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-			m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+			route, method := routePattern(r), methodLabel(r.Method)
+			m.requests.WithLabelValues(route, method, strconv.Itoa(statusOf(ww))).Inc()
+			m.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 		}()
-		next.ServeHTTP(rec, r)
+		next.ServeHTTP(ww, r)
 	})
 }

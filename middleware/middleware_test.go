@@ -3,6 +3,8 @@ package middleware_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -87,5 +89,61 @@ func TestRecover(t *testing.T) {
 	}
 	if !strings.Contains(out, `"msg":"request finished","route":"unmatched","status":500`) {
 		t.Errorf("the finishing line does not say 500:\n%s", out)
+	}
+}
+
+// Behind every layer the handler still reaches the connection's optional
+// interfaces: Flusher (streaming), Hijacker (upgrades) and ReaderFrom
+// (sendfile), as go-chi/httplog keeps them.
+func TestLayersKeepResponseWriterInterfaces(t *testing.T) {
+	log := logging.Discard()
+	metrics := middleware.NewMetrics(prometheus.NewRegistry())
+	got := make(chan string, 1)
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, fl := w.(http.Flusher)
+		_, hj := w.(http.Hijacker)
+		_, rf := w.(io.ReaderFrom)
+		got <- fmt.Sprintf("flusher=%v hijacker=%v readerfrom=%v", fl, hj, rf)
+		w.Write([]byte("ok"))
+	})
+	h := middleware.RequestID(middleware.Log(log)(middleware.Recover(log, writeError)(
+		middleware.Limit(4, metrics.Rejected, writeError)(metrics.Middleware(inner)))))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if g, want := <-got, "flusher=true hijacker=true readerfrom=true"; g != want {
+		t.Errorf("the handler's ResponseWriter: got %s, want %s", g, want)
+	}
+}
+
+// The finishing line is the one the handler's status calls for, and the
+// status of a handler that writes nothing is 200.
+func TestLogStatusAndLevel(t *testing.T) {
+	var logs bytes.Buffer
+	log := logging.New(&logs, "json", slog.LevelInfo, false)
+	for _, status := range []int{0, 201, 404, 503} {
+		h := middleware.RequestID(middleware.Log(log)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if status != 0 {
+				w.WriteHeader(status)
+			}
+		})))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/todos", nil))
+	}
+	for _, want := range []string{
+		`"level":"INFO","msg":"request finished","route":"unmatched","status":200`,
+		`"level":"INFO","msg":"request finished","route":"unmatched","status":201`,
+		`"level":"WARN","msg":"request finished","route":"unmatched","status":404`,
+		`"level":"ERROR","msg":"request finished","route":"unmatched","status":503`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no line %s in:\n%s", want, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), "request started") {
+		t.Errorf("debug lines logged at info:\n%s", logs.String())
 	}
 }

@@ -18,7 +18,7 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 func Recover(log *slog.Logger, writeError ErrorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := wrap(w)
+			ww := wrap(w, r)
 			defer func() {
 				v := recover()
 				if v == nil {
@@ -28,11 +28,11 @@ func Recover(log *slog.Logger, writeError ErrorWriter) func(http.Handler) http.H
 					panic(v)
 				}
 				log.ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if !rec.wrote {
-					writeError(rec, r, taskoverflow.Errorf(taskoverflow.EINTERNAL, "internal error"))
+				if ww.Status() == 0 {
+					writeError(ww, r, taskoverflow.Errorf(taskoverflow.EINTERNAL, "internal error"))
 				}
 			}()
-			next.ServeHTTP(rec, r)
+			next.ServeHTTP(ww, r)
 		})
 	}
 }

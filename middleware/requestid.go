@@ -13,8 +13,9 @@ const RequestIDHeader = "X-Request-ID"
 
 // RequestID gives each request an id: a well-formed incoming X-Request-ID is
 // honoured, else a new random UUID is made. The id is echoed in the response
-// header and put, with the method and URL, in the request's context, where
-// every log line logged with that context picks it up.
+// header and put, with the method and URL (clipped to MaxLoggedMethod and
+// MaxLoggedURL bytes), in the request's context, where every log line logged
+// with that context picks it up.
 func RequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(RequestIDHeader)
@@ -22,7 +23,9 @@ func RequestID(next http.Handler) http.Handler {
 			id = newID()
 		}
 		w.Header().Set(RequestIDHeader, id)
-		ctx := logging.WithRequest(r.Context(), logging.Request{ID: id, Method: r.Method, URL: r.URL.RequestURI()})
+		ctx := logging.WithRequest(r.Context(), logging.Request{
+			ID: id, Method: Clip(r.Method, MaxLoggedMethod), URL: Clip(r.URL.RequestURI(), MaxLoggedURL),
+		})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -12,12 +12,20 @@ import (
 
 const todoColumns = "id, title, description, completed, deadline_at, created_at, updated_at"
 
-// ListTodos returns the todos f selects, ordered by id.
+// ListTodos returns the todos f selects, ordered by id: those with an id
+// above f.After, at most f.Limit of them (all when it is 0), a keyset page
+// the primary key's index serves.
 func (db *DB) ListTodos(ctx context.Context, f taskoverflow.TodoFilter) ([]taskoverflow.Todo, error) {
+	var limit *int // LIMIT NULL is no limit
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
 	rows, err := db.pool.Query(ctx, `SELECT `+todoColumns+` FROM todos
 		WHERE ($1::boolean IS NULL OR completed = $1)
 		  AND ($2::int IS NULL OR deadline_at <= now() + make_interval(days => $2))
-		ORDER BY id`, f.Completed, f.Window)
+		  AND id > $3
+		ORDER BY id
+		LIMIT $4`, f.Completed, f.Window, f.After, limit)
 	if err != nil {
 		return nil, classify(err)
 	}

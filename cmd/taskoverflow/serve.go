@@ -93,7 +93,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}, api.ServerOptions{
 		Options: api.Options{
 			MaxInflight: cfg.MaxInflight, RequestTimeout: cfg.RequestTimeout, ReadyTimeout: cfg.ReadyTimeout,
-			SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost, HealthChecksDB: cfg.HealthChecksDB,
+			BodyTimeout: cfg.BodyTimeout, SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost, HealthChecksDB: cfg.HealthChecksDB,
 			TrustedProxies: cfg.TrustedProxies, MetricsElsewhere: cfg.MetricsAddr != "",
 		},
 		MaxConns:          cfg.MaxConns,

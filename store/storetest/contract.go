@@ -5,6 +5,8 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Update", func(t *testing.T) { testUpdate(t, open(t)) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open(t)) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("ListPaging", func(t *testing.T) { testListPaging(t, open(t)) })
+	t.Run("ValidatedText", func(t *testing.T) { testValidatedText(t, open(t)) })
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -195,4 +199,88 @@ func testUsers(t *testing.T, s Store) {
 	}
 	_, err = s.UserByUsername(ctx, "planner")
 	wantCode(t, err, taskoverflow.ENOTFOUND)
+}
+
+func testListPaging(t *testing.T, s Store) {
+	ctx := context.Background()
+	var ids, open []int64
+	for i := 0; i < 5; i++ {
+		td := mustCreate(t, s, taskoverflow.Todo{Title: fmt.Sprintf("todo %d", i), Completed: i%2 == 1})
+		ids = append(ids, td.ID)
+		if !td.Completed {
+			open = append(open, td.ID)
+		}
+	}
+	tests := []struct {
+		name string
+		f    taskoverflow.TodoFilter
+		want []int64
+	}{
+		{"no limit is the whole list", taskoverflow.TodoFilter{}, ids},
+		{"first page", taskoverflow.TodoFilter{Limit: 2}, ids[:2]},
+		{"next page", taskoverflow.TodoFilter{After: ids[1], Limit: 2}, ids[2:4]},
+		{"last, short page", taskoverflow.TodoFilter{After: ids[3], Limit: 2}, ids[4:]},
+		{"after the last", taskoverflow.TodoFilter{After: ids[4], Limit: 2}, nil},
+		{"after without limit", taskoverflow.TodoFilter{After: ids[2]}, ids[3:]},
+		{"limit above the count", taskoverflow.TodoFilter{Limit: 1000}, ids},
+		// The filter applies before the limit: a page is full when it can be.
+		{"filtered page", taskoverflow.TodoFilter{Completed: ptr(false), Limit: 2}, open[:2]},
+		{"filtered next page", taskoverflow.TodoFilter{Completed: ptr(false), After: open[1], Limit: 2}, open[2:]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			todos, err := s.ListTodos(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []int64{}
+			for _, td := range todos {
+				got = append(got, td.ID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(append([]int64{}, tt.want...)) {
+				t.Errorf("got ids %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// testValidatedText: whatever the domain's validation lets through, the store
+// keeps and gives back unchanged; what it refuses never reaches the store.
+// A text Postgres cannot hold (a NUL character) must be refused.
+func testValidatedText(t *testing.T, s Store) {
+	ctx := context.Background()
+	texts := []string{
+		"a\x00b", "\x00", "é漢字🙂", strings.Repeat("é", taskoverflow.MaxTitleLen), "\ufffd", "tab\tnew\nline\r",
+		"'; DROP TABLE todos; --", "\u2028\u2029", `\u0000`, "\x7f\x01", "%s%d", "\u200b",
+	}
+	for _, text := range texts {
+		todo := taskoverflow.Todo{Title: text, Description: text}
+		if todo.Validate() != nil {
+			continue
+		}
+		got, err := s.CreateTodo(ctx, todo)
+		if err != nil {
+			t.Errorf("CreateTodo(%q), which Validate accepts: %v", text, err)
+			continue
+		}
+		if got.Title != text || got.Description != text {
+			t.Errorf("CreateTodo(%q): stored title %q, description %q", text, got.Title, got.Description)
+		}
+		upd := taskoverflow.TodoUpdate{Title: ptr(text + "!"), Description: ptr(text)}
+		if upd.Validate() != nil {
+			continue
+		}
+		if got, err := s.UpdateTodo(ctx, got.ID, upd); err != nil || got.Title != text+"!" {
+			t.Errorf("UpdateTodo(%q): got %q, %v", text, got.Title, err)
+		}
+	}
+	for _, name := range append(texts, "studier") {
+		if taskoverflow.ValidText("username", name) != nil {
+			continue
+		}
+		_, err := s.UserByUsername(ctx, name)
+		if code := taskoverflow.ErrorCode(err); code != taskoverflow.ENOTFOUND {
+			t.Errorf("UserByUsername(%q), a valid text: got %v, want not found", name, err)
+		}
+	}
 }
