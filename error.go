@@ -13,6 +13,7 @@ const (
 	ECONFLICT     = "conflict"           // 409: e.g. a username already taken
 	ETOOLARGE     = "too_large"          // 413: the body is over the limit
 	EOVERLOADED   = "overloaded"         // 503 with Retry-After: too many requests in flight
+	ETOOMANY      = "too_many_requests"  // 429 with Retry-After: e.g. too many failed logins
 	EUNAVAILABLE  = "unavailable"        // 503: a backing service does not answer
 	EINTERNAL     = "internal"           // 500: a bug; the message is never shown to clients
 	EMETHOD       = "method_not_allowed" // 405: the path exists, the method does not

@@ -21,6 +21,7 @@ var statusOf = map[string]int{
 	taskoverflow.ECONFLICT:     http.StatusConflict,
 	taskoverflow.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	taskoverflow.EOVERLOADED:   http.StatusServiceUnavailable,
+	taskoverflow.ETOOMANY:      http.StatusTooManyRequests,
 	taskoverflow.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	taskoverflow.EINTERNAL:     http.StatusInternalServerError,
 }
