@@ -287,8 +287,8 @@ func TestRedisOutageSparesTodos(t *testing.T) {
 		if r.status != tt.status {
 			t.Errorf("%s %s with Redis down: got %d %s, want %d", tt.method, tt.path, r.status, r.raw, tt.status)
 		}
-		if r.status == 503 && tt.path != "/api/v1/ready" && r.body["error"] != "sessions are unavailable; try again" {
-			t.Errorf("%s %s: got error %v, want it to name sessions", tt.method, tt.path, r.body["error"])
+		if r.status == 503 && tt.path != "/api/v1/ready" && r.body["error"] != "sessions are unavailable (Redis does not answer); try again" {
+			t.Errorf("%s %s: got error %v, want it to name sessions and Redis", tt.method, tt.path, r.body["error"])
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -94,6 +94,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Options: api.Options{
 			MaxInflight: cfg.MaxInflight, RequestTimeout: cfg.RequestTimeout, ReadyTimeout: cfg.ReadyTimeout,
 			SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost, HealthChecksDB: cfg.HealthChecksDB,
+			SessionLoadTimeout: cfg.SessionLoadTimeout, Login: cfg.Login, IdempotencyWindow: cfg.IdempotencyWindow,
 		},
 		MaxConns:          cfg.MaxConns,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
