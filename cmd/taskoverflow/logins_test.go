@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ func TestLoginRefusesPasswordsOver72Bytes(t *testing.T) {
 func TestBcryptWorkIsBounded(t *testing.T) {
 	env := backing.ForTest(t)
 	p := startAPI(t, &backing.Env{DatabaseURL: env.FreshDatabase(t), RedisURL: env.RedisURL},
-		map[string]string{"BCRYPT_COST": "12", "BCRYPT_CONCURRENCY": "1", "BCRYPT_WAIT": "1ms"})
+		map[string]string{"BCRYPT_COST": "12", "BCRYPT_CONCURRENCY": "1", "BCRYPT_WAIT": "1ms", "REQUEST_TIMEOUT": "20s"})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	statuses := map[int]int{}
@@ -101,13 +102,17 @@ func TestBcryptWorkIsBounded(t *testing.T) {
 				t.Error(err)
 				return
 			}
+			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			mu.Lock()
+			defer mu.Unlock()
 			statuses[resp.StatusCode]++
 			if resp.StatusCode == 503 {
 				retryAfter[resp.Header.Get("Retry-After")] = true
+				if !strings.Contains(string(b), "too many logins and registrations at once") {
+					t.Errorf("503 %s: want it to say bcrypt slots are full", b)
+				}
 			}
-			mu.Unlock()
 		}(i)
 	}
 	wg.Wait()
