@@ -162,7 +162,10 @@ func (h *handler) withBcrypt(w http.ResponseWriter, r *http.Request, f func() er
 		w.Header().Set("Retry-After", "1")
 		return taskoverflow.Errorf(taskoverflow.EOVERLOADED, "too many logins and registrations at once; retry shortly")
 	case <-r.Context().Done():
-		return r.Context().Err()
+		// A client that hung up is recorded as such by writeError; a
+		// request out of time waited for a slot in vain.
+		w.Header().Set("Retry-After", "1")
+		return &taskoverflow.Error{Code: taskoverflow.EOVERLOADED, Message: "too many logins and registrations at once; retry shortly", Err: r.Context().Err()}
 	}
 	defer func() { <-h.bcryptSlots }()
 	return f()
