@@ -209,41 +209,74 @@ type me struct {
 }
 
 // loadSession loads the session of a request that carries the cookie, as
-// cookie sessions do on every request, within SESSION_LOAD_TIMEOUT. A failure
-// does not fail the request: routes that need the session (me) answer it
-// (503 naming Redis when it does not answer), the rest go on anonymously,
-// with a warning in the log.
+// cookie sessions do on every request, and waits for it at most
+// SESSION_LOAD_TIMEOUT: a stalled Redis costs a request that much, not its
+// whole timeout. A session not loaded in time, or not at all, does not fail
+// the request: the public routes go on anonymously (with a warning in the
+// log), the routes that need the session (me) wait for the load within the
+// request's deadline and answer 503 naming Redis when it does not come.
+//
+// The load itself runs to its end (within REQUEST_TIMEOUT) even when nobody
+// waits for it any more: a Redis command cut off mid-reply would cost its
+// pooled connection, and under load that is a dial per slow request.
 func (h *handler) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res := sessionResult{err: taskoverflow.Errorf(taskoverflow.EUNAUTHORIZED, "not logged in")}
-		if c, err := r.Cookie(SessionCookie); err == nil {
-			// Its own short deadline: a stalled Redis costs this, not the
-			// request's whole timeout.
-			ctx, cancel := context.WithTimeout(r.Context(), h.opts.SessionLoadTimeout)
-			res.sess, res.err = h.Sessions.Get(ctx, c.Value)
-			cancel()
-			if code := taskoverflow.ErrorCode(res.err); code != "" && code != taskoverflow.EUNAUTHORIZED {
-				h.Log.WarnContext(r.Context(), "session not loaded", "err", res.err.Error())
+		load := &sessionLoad{done: make(chan struct{})}
+		c, err := r.Cookie(SessionCookie)
+		if err != nil {
+			load.res.err = taskoverflow.Errorf(taskoverflow.EUNAUTHORIZED, "not logged in")
+			close(load.done)
+		} else {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), max(h.opts.RequestTimeout, h.opts.SessionLoadTimeout))
+			go func() {
+				defer cancel()
+				load.res.sess, load.res.err = h.Sessions.Get(ctx, c.Value)
+				if code := taskoverflow.ErrorCode(load.res.err); code != "" && code != taskoverflow.EUNAUTHORIZED {
+					h.Log.WarnContext(ctx, "session not loaded", "err", load.res.err.Error())
+				}
+				close(load.done)
+			}()
+			timer := time.NewTimer(h.opts.SessionLoadTimeout)
+			select {
+			case <-load.done:
+			case <-timer.C:
+				h.Log.WarnContext(r.Context(), "session not loaded in time; the request goes on anonymously",
+					"session_load_timeout", h.opts.SessionLoadTimeout.String())
+			case <-r.Context().Done():
 			}
+			timer.Stop()
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, res)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, load)))
 	})
 }
 
 type sessionKey struct{}
+
+// sessionLoad is a session being loaded; res is set before done closes.
+type sessionLoad struct {
+	done chan struct{}
+	res  sessionResult
+}
 
 type sessionResult struct {
 	sess taskoverflow.Session
 	err  error
 }
 
-// sessionFrom returns the session loadSession found, or why there is none.
+// sessionFrom returns the session loadSession found, or why there is none,
+// waiting for the load until ctx ends (then an EUNAVAILABLE error naming
+// Redis).
 func sessionFrom(ctx context.Context) (taskoverflow.Session, error) {
-	res, ok := ctx.Value(sessionKey{}).(sessionResult)
+	load, ok := ctx.Value(sessionKey{}).(*sessionLoad)
 	if !ok {
 		return taskoverflow.Session{}, errors.New("session middleware not installed")
 	}
-	return res.sess, res.err
+	select {
+	case <-load.done:
+		return load.res.sess, load.res.err
+	case <-ctx.Done():
+		return taskoverflow.Session{}, &taskoverflow.Error{Code: taskoverflow.EUNAVAILABLE, Message: "sessions are unavailable (Redis does not answer); try again", Err: ctx.Err()}
+	}
 }
 
 func isHTTPS(r *http.Request) bool {

@@ -160,7 +160,7 @@ func TestRedisBlackholedLeavesRequestsAnonymous(t *testing.T) {
 			t.Errorf("%s %s: got error %q, want it to name Redis", tt.method, tt.path, r.body["error"])
 		}
 	}
-	if !bytes.Contains(p.Logs(), []byte(`"level":"WARN","msg":"session not loaded"`)) {
+	if !bytes.Contains(p.Logs(), []byte(`"level":"WARN","msg":"session not loaded in time`)) {
 		t.Errorf("no warning in the log for the session that could not be loaded")
 	}
 
