@@ -14,6 +14,7 @@ const (
 	ETOOLARGE     = "too_large"          // 413: the body is over the limit
 	ETIMEOUT      = "timeout"            // 408: the body did not arrive in time
 	EOVERLOADED   = "overloaded"         // 503 with Retry-After: too many requests in flight
+	ETOOMANY      = "too_many_requests"  // 429 with Retry-After: e.g. too many failed logins
 	EUNAVAILABLE  = "unavailable"        // 503: a backing service does not answer
 	EINTERNAL     = "internal"           // 500: a bug; the message is never shown to clients
 	EMETHOD       = "method_not_allowed" // 405: the path exists, the method does not

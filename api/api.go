@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
+	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/middleware"
 )
 
@@ -46,6 +47,18 @@ type SessionStore interface {
 	Delete(ctx context.Context, token string) error
 }
 
+// LoginLimiter counts failed logins in state every instance shares.
+type LoginLimiter interface {
+	// Failures returns key's failed logins in its current window and how
+	// long that window has to run.
+	Failures(ctx context.Context, key string) (int, time.Duration, error)
+	// AddFailure counts one failed login for each key, forgotten window
+	// after the key's first failure.
+	AddFailure(ctx context.Context, window time.Duration, keys ...string) error
+	// ClearFailures forgets key's failed logins.
+	ClearFailures(ctx context.Context, key string) error
+}
+
 // Pinger is a backing service /ready checks.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -56,6 +69,9 @@ type Deps struct {
 	Todos    TodoStore
 	Users    UserStore
 	Sessions SessionStore
+	// Logins counts failed logins; nil means Sessions, when it is a
+	// LoginLimiter (the Redis session store is), else logins are not limited.
+	Logins LoginLimiter
 	// Ready lists the services /ready pings, by name ("postgres", "redis").
 	Ready    map[string]Pinger
 	Log      *slog.Logger
@@ -73,6 +89,15 @@ type Options struct {
 	BodyTimeout time.Duration
 	SessionTTL  time.Duration
 	BcryptCost  int
+	// SessionLoadTimeout bounds loading a request's session; zero means
+	// config's default.
+	SessionLoadTimeout time.Duration
+	// Login limits failed logins and bcrypt work; zero fields mean config's
+	// defaults.
+	Login config.Login
+	// IdempotencyWindow is how long an Idempotency-Key is remembered; zero
+	// means config's default.
+	IdempotencyWindow time.Duration
 	// HealthChecksDB makes /health ping Postgres through the pool and takes
 	// it out of the in-flight exemption: the wiring that turns an overload
 	// into failed health checks. Off in production.
@@ -94,6 +119,8 @@ type handler struct {
 	// dummyHash is a bcrypt hash at the configured cost, compared against
 	// when a login names no user.
 	dummyHash func() []byte
+	// bcryptSlots holds a token per bcrypt hash or comparison running.
+	bcryptSlots chan struct{}
 }
 
 // SessionCookie is the name of the cookie holding a session token.
@@ -105,7 +132,12 @@ const HealthPath = "/api/v1/health"
 
 // Routes returns the whole API. draining, once set, turns /ready to 503.
 func Routes(deps Deps, opts Options, draining *atomic.Bool) http.Handler {
-	h := &handler{Deps: deps, opts: opts, writeError: errorWriter(deps.Log), draining: draining}
+	opts = opts.withDefaults()
+	if deps.Logins == nil {
+		deps.Logins, _ = deps.Sessions.(LoginLimiter)
+	}
+	h := &handler{Deps: deps, opts: opts, writeError: errorWriter(deps.Log), draining: draining,
+		bcryptSlots: make(chan struct{}, opts.Login.BcryptMax)}
 	h.dummyHash = sync.OnceValue(func() []byte {
 		hash, _ := bcrypt.GenerateFromPassword([]byte("no user has this password"), opts.BcryptCost)
 		return hash
@@ -147,6 +179,33 @@ func Routes(deps Deps, opts Options, draining *atomic.Bool) http.Handler {
 		})
 	})
 	return r
+}
+
+// withDefaults fills the zero fields with config's defaults.
+func (o Options) withDefaults() Options {
+	d := config.Defaults()
+	set := func(dst *time.Duration, def time.Duration) {
+		if *dst <= 0 {
+			*dst = def
+		}
+	}
+	set(&o.SessionLoadTimeout, d.SessionLoadTimeout)
+	set(&o.IdempotencyWindow, d.IdempotencyWindow)
+	set(&o.Login.FailureWindow, d.Login.FailureWindow)
+	set(&o.Login.BcryptWait, d.Login.BcryptWait)
+	for _, f := range []struct {
+		dst *int
+		def int
+	}{
+		{&o.Login.FailuresPerUser, d.Login.FailuresPerUser},
+		{&o.Login.FailuresPerAddr, d.Login.FailuresPerAddr},
+		{&o.Login.BcryptMax, d.Login.BcryptMax},
+	} {
+		if *f.dst <= 0 {
+			*f.dst = f.def
+		}
+	}
+	return o
 }
 
 // limitExempt is what MAX_INFLIGHT never refuses: the liveness check, unless

@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	taskoverflow.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	taskoverflow.ETIMEOUT:      http.StatusRequestTimeout,
 	taskoverflow.EOVERLOADED:   http.StatusServiceUnavailable,
+	taskoverflow.ETOOMANY:      http.StatusTooManyRequests,
 	taskoverflow.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	taskoverflow.EINTERNAL:     http.StatusInternalServerError,
 }

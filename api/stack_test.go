@@ -30,10 +30,12 @@ func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
 
 // The implementations keep the API's interfaces.
 var (
-	_ api.TodoStore    = (*store.DB)(nil)
-	_ api.UserStore    = (*store.DB)(nil)
-	_ api.SessionStore = (*session.Store)(nil)
-	_ api.TodoStore    = (*inmem.Store)(nil)
+	_ api.TodoStore           = (*store.DB)(nil)
+	_ api.UserStore           = (*store.DB)(nil)
+	_ api.SessionStore        = (*session.Store)(nil)
+	_ api.TodoStore           = (*inmem.Store)(nil)
+	_ api.IdempotentTodoStore = (*store.DB)(nil)
+	_ api.LoginLimiter        = (*session.Store)(nil)
 )
 
 // syncBuffer collects log output written from many goroutines.

@@ -102,14 +102,24 @@ func (h *handler) getTodo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, todo)
 }
 
-// createTodo: POST /todos: 201 with Location and the todo.
+// createTodo: POST /todos: 201 with Location and the todo. With an
+// Idempotency-Key, a retry within IDEMPOTENCY_WINDOW gets the first answer
+// (marked Idempotent-Replayed: true) instead of a second todo.
 func (h *handler) createTodo(w http.ResponseWriter, r *http.Request) {
 	todo, err := decodeTodo(w, r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	todo, err = h.Todos.CreateTodo(r.Context(), todo)
+	if keys, ok := r.Header[idempotencyHeader]; ok {
+		var replayed bool
+		todo, replayed, err = h.createTodoOnce(r.Context(), keys, todo)
+		if replayed {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+	} else {
+		todo, err = h.Todos.CreateTodo(r.Context(), todo)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -3,7 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"math"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -39,7 +42,11 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), h.opts.BcryptCost)
+	var hash []byte
+	err = h.withBcrypt(w, r, func() (err error) {
+		hash, err = bcrypt.GenerateFromPassword([]byte(password), h.opts.BcryptCost)
+		return err
+	})
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -53,10 +60,21 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 }
 
 // login: POST /login: checks the password and sets the session cookie.
+// Failed logins are counted per username and per client address (in Redis,
+// shared by every instance); beyond LOGIN_FAILURES_PER_USER or
+// LOGIN_FAILURES_PER_ADDR in a window the answer is 429 with Retry-After.
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	username, password, err := credentials(w, r)
+	if err == nil && len(password) > taskoverflow.MaxPasswordLen {
+		// bcrypt reads 72 bytes: a longer password would log in on its prefix.
+		err = taskoverflow.Errorf(taskoverflow.EINVALID, "password must be at most %d bytes long", taskoverflow.MaxPasswordLen)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
+		return
+	}
+	userKey, addrKey := "user:"+username, "addr:"+clientAddr(r)
+	if h.throttled(w, r, userKey, addrKey) {
 		return
 	}
 	user, err := h.Users.UserByUsername(r.Context(), username)
@@ -68,9 +86,27 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
+	var wrong bool
+	if berr := h.withBcrypt(w, r, func() error {
+		wrong = bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil
+		return nil
+	}); berr != nil {
+		h.writeError(w, r, berr)
+		return
+	}
+	if wrong {
+		if h.Logins != nil {
+			if err := h.Logins.AddFailure(r.Context(), h.opts.Login.FailureWindow, userKey, addrKey); err != nil {
+				h.Log.WarnContext(r.Context(), "failed login not counted", "err", err.Error())
+			}
+		}
 		h.writeError(w, r, taskoverflow.Errorf(taskoverflow.EUNAUTHORIZED, "wrong username or password"))
 		return
+	}
+	if h.Logins != nil {
+		if err := h.Logins.ClearFailures(r.Context(), userKey); err != nil {
+			h.Log.WarnContext(r.Context(), "failed logins not cleared", "err", err.Error())
+		}
 	}
 	token, err := h.Sessions.Create(r.Context(), taskoverflow.Session{UserID: user.ID, Username: user.Username, CreatedAt: time.Now().UTC()})
 	if err != nil {
@@ -79,6 +115,66 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, h.sessionCookie(r, token, int(h.opts.SessionTTL/time.Second)))
 	writeJSON(w, http.StatusOK, me{ID: user.ID, Username: user.Username})
+}
+
+// throttled answers 429 with Retry-After, and reports true, when userKey or
+// addrKey has used up its failed logins for the window; 503 when the counts
+// cannot be read.
+func (h *handler) throttled(w http.ResponseWriter, r *http.Request, userKey, addrKey string) bool {
+	if h.Logins == nil {
+		return false
+	}
+	for _, k := range []struct {
+		key, what string
+		limit     int
+	}{{userKey, "this username", h.opts.Login.FailuresPerUser}, {addrKey, "this address", h.opts.Login.FailuresPerAddr}} {
+		n, left, err := h.Logins.Failures(r.Context(), k.key)
+		if err != nil {
+			h.writeError(w, r, err)
+			return true
+		}
+		if n >= k.limit {
+			secs := int64(math.Ceil(left.Seconds()))
+			if secs < 1 {
+				secs = 1
+			}
+			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+			h.writeError(w, r, taskoverflow.Errorf(taskoverflow.ETOOMANY, "too many failed logins for %s; try again in %d s", k.what, secs))
+			return true
+		}
+	}
+	return false
+}
+
+// withBcrypt runs f, a bcrypt hash or comparison, in one of the
+// BCRYPT_CONCURRENCY slots, so password work cannot take every CPU from the
+// other routes. When no slot frees within BCRYPT_WAIT it returns an
+// EOVERLOADED error (503 with Retry-After) without running f.
+func (h *handler) withBcrypt(w http.ResponseWriter, r *http.Request, f func() error) error {
+	timer := time.NewTimer(h.opts.Login.BcryptWait)
+	defer timer.Stop()
+	select {
+	case h.bcryptSlots <- struct{}{}:
+	case <-timer.C:
+		w.Header().Set("Retry-After", "1")
+		return taskoverflow.Errorf(taskoverflow.EOVERLOADED, "too many logins and registrations at once; retry shortly")
+	case <-r.Context().Done():
+		// A client that hung up is recorded as such by writeError; a
+		// request out of time waited for a slot in vain.
+		w.Header().Set("Retry-After", "1")
+		return &taskoverflow.Error{Code: taskoverflow.EOVERLOADED, Message: "too many logins and registrations at once; retry shortly", Err: r.Context().Err()}
+	}
+	defer func() { <-h.bcryptSlots }()
+	return f()
+}
+
+// clientAddr is the client's IP address as the connection shows it.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // logout: POST /logout: ends the session, if any, and clears the cookie.
@@ -110,33 +206,72 @@ type me struct {
 }
 
 // loadSession loads the session of a request that carries the cookie, as
-// cookie sessions do on every request. A failure does not fail the request:
-// routes that need the session (me) answer it, the rest go on without.
+// cookie sessions do on every request, and waits for it at most
+// SESSION_LOAD_TIMEOUT: a stalled Redis costs a request that much, not its
+// whole timeout. A session not loaded in time, or not at all, does not fail
+// the request: the public routes go on anonymously (with a warning in the
+// log), the routes that need the session (me) wait for the load within the
+// request's deadline and answer 503 naming Redis when it does not come.
+//
+// The load itself runs to its end (within REQUEST_TIMEOUT) even when nobody
+// waits for it any more: a Redis command cut off mid-reply would cost its
+// pooled connection, and under load that is a dial per slow request.
 func (h *handler) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res := sessionResult{err: taskoverflow.Errorf(taskoverflow.EUNAUTHORIZED, "not logged in")}
-		if c, err := r.Cookie(SessionCookie); err == nil {
-			res.sess, res.err = h.Sessions.Get(r.Context(), c.Value)
-			if code := taskoverflow.ErrorCode(res.err); code != "" && code != taskoverflow.EUNAUTHORIZED {
-				h.Log.WarnContext(r.Context(), "session not loaded", "err", res.err.Error())
+		load := &sessionLoad{done: make(chan struct{})}
+		c, err := r.Cookie(SessionCookie)
+		if err != nil {
+			load.res.err = taskoverflow.Errorf(taskoverflow.EUNAUTHORIZED, "not logged in")
+			close(load.done)
+		} else {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), max(h.opts.RequestTimeout, h.opts.SessionLoadTimeout))
+			go func() {
+				defer cancel()
+				load.res.sess, load.res.err = h.Sessions.Get(ctx, c.Value)
+				if code := taskoverflow.ErrorCode(load.res.err); code != "" && code != taskoverflow.EUNAUTHORIZED {
+					h.Log.WarnContext(ctx, "session not loaded", "err", load.res.err.Error())
+				}
+				close(load.done)
+			}()
+			timer := time.NewTimer(h.opts.SessionLoadTimeout)
+			select {
+			case <-load.done:
+			case <-timer.C:
+				h.Log.WarnContext(r.Context(), "session not loaded in time; the request goes on anonymously",
+					"session_load_timeout", h.opts.SessionLoadTimeout.String())
+			case <-r.Context().Done():
 			}
+			timer.Stop()
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, res)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, load)))
 	})
 }
 
 type sessionKey struct{}
+
+// sessionLoad is a session being loaded; res is set before done closes.
+type sessionLoad struct {
+	done chan struct{}
+	res  sessionResult
+}
 
 type sessionResult struct {
 	sess taskoverflow.Session
 	err  error
 }
 
-// sessionFrom returns the session loadSession found, or why there is none.
+// sessionFrom returns the session loadSession found, or why there is none,
+// waiting for the load until ctx ends (then an EUNAVAILABLE error naming
+// Redis).
 func sessionFrom(ctx context.Context) (taskoverflow.Session, error) {
-	res, ok := ctx.Value(sessionKey{}).(sessionResult)
+	load, ok := ctx.Value(sessionKey{}).(*sessionLoad)
 	if !ok {
 		return taskoverflow.Session{}, errors.New("session middleware not installed")
 	}
-	return res.sess, res.err
+	select {
+	case <-load.done:
+		return load.res.sess, load.res.err
+	case <-ctx.Done():
+		return taskoverflow.Session{}, &taskoverflow.Error{Code: taskoverflow.EUNAVAILABLE, Message: "sessions are unavailable (Redis does not answer); try again", Err: ctx.Err()}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,13 @@ type Config struct {
 	// created or updated by the master user DATABASE_URL names.
 	DBAppUser     string
 	DBAppPassword string
+	// SessionLoadTimeout bounds loading the session of a request that
+	// carries the cookie: a stalled Redis costs at most this.
+	SessionLoadTimeout time.Duration
+	// Login holds the limits on login attempts and on bcrypt work.
+	Login Login
+	// IdempotencyWindow is how long an Idempotency-Key is remembered.
+	IdempotencyWindow time.Duration
 
 	// HealthChecksDB wires /api/v1/health through the database pool, as the
 	// health checks of the incident in seed 001 were; the lab's broken setting.
@@ -67,6 +75,15 @@ type DBPool struct {
 	MaxConnIdleTime   time.Duration
 	HealthCheckPeriod time.Duration
 	SlowQuery         time.Duration // statements slower than this log at warn
+}
+
+// Login holds the limits on guessing passwords and on bcrypt work.
+type Login struct {
+	FailuresPerUser int           // failed logins a username may take per window
+	FailuresPerAddr int           // failed logins a client address may make per window
+	FailureWindow   time.Duration // how long failed logins are counted
+	BcryptMax       int           // bcrypt hashes or comparisons at once
+	BcryptWait      time.Duration // how long a login or registration waits for a bcrypt slot
 }
 
 // RedisPool holds the redigo pool settings.
@@ -114,6 +131,13 @@ func Vars() []Var {
 		{"REDIS_WAIT", "true", "Redis pool: wait for a free connection at REDIS_MAX_ACTIVE instead of failing.", func(c *Config, v string) error { return setBool(&c.Redis.Wait, v) }},
 		{"SESSION_TTL", "24h", "Session lifetime in Redis; each request with the cookie extends it (sliding).", func(c *Config, v string) error { return setDuration(&c.SessionTTL, v) }},
 		{"BCRYPT_COST", "10", "bcrypt cost for passwords (4 to 31).", setBcryptCost},
+		{"SESSION_LOAD_TIMEOUT", "200ms", "Deadline for loading the session of a request with the cookie; when Redis does not answer within it, public routes go on anonymously and session routes answer 503.", func(c *Config, v string) error { return setDuration(&c.SessionLoadTimeout, v) }},
+		{"LOGIN_FAILURES_PER_USER", "10", "Failed logins one username may take per LOGIN_FAILURE_WINDOW before 429 with Retry-After (counted in Redis, shared by every instance).", func(c *Config, v string) error { return setInt(&c.Login.FailuresPerUser, v, 1) }},
+		{"LOGIN_FAILURES_PER_ADDR", "100", "Failed logins one client address may make per LOGIN_FAILURE_WINDOW before 429 with Retry-After.", func(c *Config, v string) error { return setInt(&c.Login.FailuresPerAddr, v, 1) }},
+		{"LOGIN_FAILURE_WINDOW", "15m", "How long failed logins are counted.", func(c *Config, v string) error { return setDuration(&c.Login.FailureWindow, v) }},
+		{"BCRYPT_CONCURRENCY", "auto", "bcrypt hashes and comparisons run at once; `auto` is half the CPUs (at least 1). Logins and registrations beyond it wait BCRYPT_WAIT, then 503 with Retry-After.", setBcryptConcurrency},
+		{"BCRYPT_WAIT", "1s", "How long a login or registration waits for a bcrypt slot.", func(c *Config, v string) error { return setDuration(&c.Login.BcryptWait, v) }},
+		{"IDEMPOTENCY_WINDOW", "24h", "How long POST /api/v1/todos remembers an Idempotency-Key and replays its first answer.", func(c *Config, v string) error { return setDuration(&c.IdempotencyWindow, v) }},
 
 		{"MAX_CONNS", "1024", "Listener: most client connections held at once; at the limit a new one takes the place of the longest-idle keep-alive one, or waits in the kernel's backlog.", func(c *Config, v string) error { return setInt(&c.MaxConns, v, 1) }},
 		{"MAX_INFLIGHT", "256", "Requests served at once; beyond it 503 with Retry-After.", func(c *Config, v string) error { return setInt(&c.MaxInflight, v, 1) }},
@@ -288,6 +312,17 @@ func setRedisMaxActive(c *Config, v string) error {
 	return nil
 }
 
+func setBcryptConcurrency(c *Config, v string) error {
+	if strings.EqualFold(v, "auto") {
+		c.Login.BcryptMax = max(1, runtime.GOMAXPROCS(0)/2)
+		return nil
+	}
+	if err := setInt(&c.Login.BcryptMax, v, 1); err != nil {
+		return fmt.Errorf("%w (or `auto`)", err)
+	}
+	return nil
+}
+
 func setBcryptCost(c *Config, v string) error {
 	if err := setInt(&c.BcryptCost, v, 4); err != nil {
 		return err
@@ -296,4 +331,11 @@ func setBcryptCost(c *Config, v string) error {
 		return errors.New("must be at most 31")
 	}
 	return nil
+}
+
+// Defaults returns the configuration of an empty environment: every
+// variable's default.
+func Defaults() Config {
+	c, _ := Load(func(string) string { return "" })
+	return c
 }

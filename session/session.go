@@ -166,7 +166,7 @@ func (s *Store) do(ctx context.Context, cmd string, args ...any) (any, error) {
 	}
 	var replyErr redis.Error
 	if err != nil && !errors.As(err, &replyErr) {
-		return nil, &taskoverflow.Error{Code: taskoverflow.EUNAVAILABLE, Message: "sessions are unavailable; try again", Err: err}
+		return nil, &taskoverflow.Error{Code: taskoverflow.EUNAVAILABLE, Message: "sessions are unavailable (Redis does not answer); try again", Err: err}
 	}
 	return reply, err
 }

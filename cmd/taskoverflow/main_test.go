@@ -124,6 +124,8 @@ func call(t *testing.T, c *http.Client, method, url, body string) reply {
 
 // A SIGTERM while clients create todos loses no todo that got a 201: the
 // listener closes, requests in flight finish, and the process exits cleanly.
+// Each todo carries an Idempotency-Key: the one a client could not finish is
+// retried on the next server, and every todo exists exactly once.
 func TestSIGTERMLosesNoAcknowledgedTodo(t *testing.T) {
 	env := backing.ForTest(t)
 	env = &backing.Env{DatabaseURL: env.FreshDatabase(t), RedisURL: env.RedisURL}
@@ -131,6 +133,7 @@ func TestSIGTERMLosesNoAcknowledgedTodo(t *testing.T) {
 
 	var mu sync.Mutex
 	var acked []int64
+	pending := map[string]bool{} // keys whose answer a client did not get
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for w := 0; w < 8; w++ {
@@ -144,18 +147,18 @@ func TestSIGTERMLosesNoAcknowledgedTodo(t *testing.T) {
 					return
 				default:
 				}
-				resp, err := c.Post(p.URL+"/api/v1/todos", "application/json", strings.NewReader(fmt.Sprintf(`{"title":"w%d-%d"}`, w, i)))
-				if err != nil {
-					continue // refused once the listener closed
+				key := fmt.Sprintf("w%d-%d", w, i)
+				status, _, raw := keyed(c, p.URL, key, fmt.Sprintf(`{"title":%q}`, key))
+				mu.Lock()
+				if status != http.StatusCreated {
+					pending[key] = true // refused once the listener closed, or cut off
+					mu.Unlock()
+					return
 				}
 				var todo struct{ ID int64 }
-				json.NewDecoder(resp.Body).Decode(&todo)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusCreated {
-					mu.Lock()
-					acked = append(acked, todo.ID)
-					mu.Unlock()
-				}
+				json.Unmarshal(raw, &todo)
+				acked = append(acked, todo.ID)
+				mu.Unlock()
 			}
 		}(w)
 	}
@@ -182,6 +185,15 @@ func TestSIGTERMLosesNoAcknowledgedTodo(t *testing.T) {
 		t.Fatalf("only %d todos were acknowledged before SIGTERM; the test needs load to mean anything", len(acked))
 	}
 
+	// The next server finishes what the clients could not.
+	next := startAPI(t, env, nil)
+	c := &http.Client{Timeout: 5 * time.Second}
+	for key := range pending {
+		if id, others := createWithRetries(c, func() string { return next.URL }, key, fmt.Sprintf(`{"title":%q}`, key), 10); id == 0 {
+			t.Errorf("retry of %s on the next server: got %v, want 201", key, others)
+		}
+	}
+
 	conn, err := pgx.Connect(ctx, env.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +217,15 @@ func TestSIGTERMLosesNoAcknowledgedTodo(t *testing.T) {
 	if len(lost) > 0 {
 		t.Errorf("%d of %d acknowledged todos are gone: %v", len(lost), len(acked), lost)
 	}
-	t.Logf("%d todos acknowledged before and during shutdown, all stored", len(acked))
+	for title, n := range titles(t, env.DatabaseURL) {
+		if n != 1 {
+			t.Errorf("todo %s: %d rows, want exactly 1", title, n)
+		}
+	}
+	if want := len(acked) + len(pending); len(stored) != want {
+		t.Errorf("todos stored: got %d, want %d (acknowledged before SIGTERM plus retried after)", len(stored), want)
+	}
+	t.Logf("%d todos acknowledged before and during shutdown, %d retried on the next server, each stored once", len(acked), len(pending))
 }
 
 // Postgres stopped mid-run: todo routes answer 503 JSON, /ready 503 naming
@@ -287,8 +307,8 @@ func TestRedisOutageSparesTodos(t *testing.T) {
 		if r.status != tt.status {
 			t.Errorf("%s %s with Redis down: got %d %s, want %d", tt.method, tt.path, r.status, r.raw, tt.status)
 		}
-		if r.status == 503 && tt.path != "/api/v1/ready" && r.body["error"] != "sessions are unavailable; try again" {
-			t.Errorf("%s %s: got error %v, want it to name sessions", tt.method, tt.path, r.body["error"])
+		if r.status == 503 && tt.path != "/api/v1/ready" && r.body["error"] != "sessions are unavailable (Redis does not answer); try again" {
+			t.Errorf("%s %s: got error %v, want it to name sessions and Redis", tt.method, tt.path, r.body["error"])
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

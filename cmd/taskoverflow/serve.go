@@ -95,6 +95,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			MaxInflight: cfg.MaxInflight, RequestTimeout: cfg.RequestTimeout, ReadyTimeout: cfg.ReadyTimeout,
 			BodyTimeout: cfg.BodyTimeout, SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost, HealthChecksDB: cfg.HealthChecksDB,
 			TrustedProxies: cfg.TrustedProxies, MetricsElsewhere: cfg.MetricsAddr != "",
+			SessionLoadTimeout: cfg.SessionLoadTimeout, Login: cfg.Login, IdempotencyWindow: cfg.IdempotencyWindow,
 		},
 		MaxConns:          cfg.MaxConns,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
