@@ -30,14 +30,25 @@ const (
 	ClientHTTP2 = "h2"
 )
 
-// clientConfig is what every VU's client is built from.
+// clientConfig is what every VU's client is built from; its zero value is
+// the lean client keeping whole bodies.
 type clientConfig struct {
-	kind    string // ClientLean, ClientStd or ClientHTTP2, as chosen
+	kind    string // ClientLean (or empty), ClientStd or ClientHTTP2, as chosen
 	tls     *tls.Config
 	proxy   func(*url.URL) (*url.URL, error)
-	maxBody int64 // bytes of a body kept, negative for all
-	clock   func() int64
-	bufs    *buffers
+	maxBody int64 // bytes of a body kept, 0 for all
+	discard bool  // keep no body
+}
+
+// bodyLimit returns how many bytes of a body are kept, negative for all.
+func (cfg clientConfig) bodyLimit() int64 {
+	switch {
+	case cfg.discard:
+		return 0
+	case cfg.maxBody > 0:
+		return cfg.maxBody
+	}
+	return -1
 }
 
 // chooseClient returns the client to use for endpoint when kind is asked
@@ -59,12 +70,14 @@ func chooseClient(kind string, endpoint *url.URL, proxy func(*url.URL) (*url.URL
 	return kind, ""
 }
 
-// newHTTPClient returns a VU's client as cfg.kind says.
-func newHTTPClient(cfg clientConfig) httpClient {
-	if cfg.kind == ClientLean {
-		return newClient(cfg.clock, cfg.bufs, cfg.tls, cfg.maxBody)
+// newHTTPClient returns a VU's client as cfg.kind says, on the run's clock
+// and buffers.
+func newHTTPClient(cfg clientConfig, clock func() int64, bufs *buffers) httpClient {
+	switch cfg.kind {
+	case ClientStd, ClientHTTP2:
+		return newStdClient(cfg, clock, bufs)
 	}
-	return newStdClient(cfg)
+	return newClient(clock, bufs, cfg.tls, cfg.bodyLimit())
 }
 
 // stdClient is a VU's client on net/http's Transport: its own cookie jar
@@ -83,8 +96,8 @@ type stdClient struct {
 
 var _ httpClient = (*stdClient)(nil)
 
-func newStdClient(cfg clientConfig) *stdClient {
-	c := &stdClient{maxBody: cfg.maxBody, clock: cfg.clock, bufs: cfg.bufs}
+func newStdClient(cfg clientConfig, clock func() int64, bufs *buffers) *stdClient {
+	c := &stdClient{maxBody: cfg.bodyLimit(), clock: clock, bufs: bufs}
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	c.tr = &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {

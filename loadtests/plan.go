@@ -201,18 +201,6 @@ func (o Options) HTTPClientUsed() (client, why string) {
 	return chooseClient(o.HTTPClient, u, o.Proxy)
 }
 
-// maxBody returns how many bytes of a body the options keep, negative for
-// all.
-func (o Options) maxBody() int64 {
-	switch {
-	case o.DiscardBodies:
-		return 0
-	case o.MaxBody > 0:
-		return o.MaxBody
-	}
-	return -1
-}
-
 // Validate checks a plan and options without running anything; the error
 // wraps ErrInvalid.
 func Validate(plan Plan, opts Options) error {
@@ -272,8 +260,8 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 	}
 	kind, _ := opts.HTTPClientUsed()
 	e.client = clientConfig{
-		kind: kind, tls: opts.TLSConfig, proxy: opts.Proxy, maxBody: opts.maxBody(),
-		clock: e.clock, bufs: e.buffers,
+		kind: kind, tls: opts.TLSConfig, proxy: opts.Proxy,
+		maxBody: opts.MaxBody, discard: opts.DiscardBodies,
 	}
 	for _, sc := range plan.Scenarios {
 		sc.Executor = sc.Executor.scaled(opts.TimeScale, opts.VUsScale)

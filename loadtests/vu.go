@@ -76,7 +76,7 @@ func (e *engine) newVU(scenario string) *VU {
 		rng:      rand.New(rand.NewChaCha8(seed)),
 		ctx:      context.Background(),
 	}
-	vu.client = newHTTPClient(e.client)
+	vu.client = newHTTPClient(e.client, e.clock, e.buffers)
 	return vu
 }
 
