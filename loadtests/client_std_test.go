@@ -173,3 +173,31 @@ func TestClientOptionsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestProxyFromEnv(t *testing.T) {
+	env := map[string]string{"HTTP_PROXY": "http://proxy.example:3128", "no_proxy": "api.internal"}
+	proxy := ProxyFromEnv(func(k string) string { return env[k] })
+	cases := []struct {
+		target string
+		want   string // the proxy, empty for none
+	}{
+		{"http://api.example/x", "http://proxy.example:3128"},
+		{"http://api.internal/x", ""},  // NO_PROXY
+		{"http://127.0.0.1:6400/", ""}, // loopback never
+		{"https://api.example/", ""},   // no HTTPS_PROXY
+	}
+	for _, tc := range cases {
+		u, _ := url.Parse(tc.target)
+		p, err := proxy(u)
+		got := ""
+		if p != nil {
+			got = p.String()
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: got %q %v, want %q", tc.target, got, err, tc.want)
+		}
+	}
+	if ProxyFromEnv(func(string) string { return "" }) != nil {
+		t.Error("no proxy set: got a proxy function, want nil")
+	}
+}
