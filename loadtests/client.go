@@ -67,6 +67,11 @@ type client struct {
 	tls    *tls.Config
 	// maxBody is how many bytes of a body are kept, negative for all.
 	maxBody int64
+	cfg     clientConfig
+	// viaProxy remembers, per host, whether cfg.proxy sends it through a
+	// proxy; std then carries its requests.
+	viaProxy map[hostKey]bool
+	std      *stdClient
 	// sent and recv count bytes on the wire, TLS included.
 	sent, recv int64
 	clock      func() int64
@@ -108,11 +113,12 @@ func newBuffers() *buffers {
 	return b
 }
 
-func newClient(clock func() int64, bufs *buffers, tlsConfig *tls.Config, maxBody int64) *client {
+func newClient(cfg clientConfig, clock func() int64, bufs *buffers) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{
-		tls:     tlsConfig,
-		maxBody: maxBody,
+		cfg:     cfg,
+		tls:     cfg.tls,
+		maxBody: cfg.bodyLimit(),
 		jar:     jar,
 		dialer:  net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
 		conns:   map[string]*clientConn{},
@@ -121,17 +127,58 @@ func newClient(clock func() int64, bufs *buffers, tlsConfig *tls.Config, maxBody
 	}
 }
 
+// hostKey names a scheme and host.
+type hostKey struct{ scheme, host string }
+
+// proxied tells whether requests to u go through a proxy, which the lean
+// client does not speak: net/http's client carries them.
+func (c *client) proxied(u *url.URL) bool {
+	if c.cfg.proxy == nil {
+		return false
+	}
+	k := hostKey{u.Scheme, u.Host}
+	via, ok := c.viaProxy[k]
+	if !ok {
+		p, err := c.cfg.proxy(u)
+		via = p != nil || err != nil
+		if c.viaProxy == nil {
+			c.viaProxy = map[hostKey]bool{}
+		}
+		c.viaProxy[k] = via
+	}
+	return via
+}
+
+// stdClient returns the net/http client for proxied hosts, made on first
+// use.
+func (c *client) stdClient() *stdClient {
+	if c.std == nil {
+		c.std = newStdClient(c.cfg, c.clock, c.bufs)
+	}
+	return c.std
+}
+
 // closeIdle closes every connection.
 func (c *client) closeIdle() {
+	if c.std != nil {
+		c.std.closeIdle()
+	}
 	for k, cc := range c.conns {
 		cc.c.Close()
 		delete(c.conns, k)
 	}
 }
 
-func (c *client) counted() (sent, recv int64) { return c.sent, c.recv }
+func (c *client) counted() (sent, recv int64) {
+	if c.std != nil {
+		s, r := c.std.counted()
+		return c.sent + s, c.recv + r
+	}
+	return c.sent, c.recv
+}
 
-// do implements httpClient. Redirects are followed as net/http does: 301,
+// do implements httpClient. Requests to a host a proxy applies to go
+// through net/http's client. Redirects are followed as net/http does: 301,
 // 302 and 303 turn the request into a GET without a body (and without the
 // headers that describe it), 307 and 308 send it again as it was, and
 // credentials (Authorization, Cookie and the like) set by the scenario are
@@ -142,6 +189,9 @@ func (c *client) do(ctx context.Context, deadline time.Time, req *http.Request, 
 	initial, ihdr := req.URL, req.Header
 	strip, stripBody := false, false
 	for hop := 0; ; hop++ {
+		if c.proxied(req.URL) {
+			return c.stdClient().do(ctx, deadline, req, body, tm)
+		}
 		r, err := c.once(ctx, deadline, req, body, tm, true)
 		if err != nil {
 			return reply{}, err

@@ -77,7 +77,7 @@ func newHTTPClient(cfg clientConfig, clock func() int64, bufs *buffers) httpClie
 	case ClientStd, ClientHTTP2:
 		return newStdClient(cfg, clock, bufs)
 	}
-	return newClient(clock, bufs, cfg.tls, cfg.bodyLimit())
+	return newClient(cfg, clock, bufs)
 }
 
 // stdClient is a VU's client on net/http's Transport: its own cookie jar

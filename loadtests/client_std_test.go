@@ -201,3 +201,39 @@ func TestProxyFromEnv(t *testing.T) {
 		t.Error("no proxy set: got a proxy function, want nil")
 	}
 }
+
+func TestLeanClientSendsProxiedHostsThroughStd(t *testing.T) {
+	srv, _ := serverWith(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("direct")) }, nil)
+	var proxied atomic.Int64
+	// The proxy answers for api.example itself: nothing is dialled out.
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1)
+		fmt.Fprintf(w, "proxied %s", r.URL.Host)
+	}))
+	t.Cleanup(proxy.Close)
+	pu, _ := url.Parse(proxy.URL)
+	// Only api.example goes through the proxy (the endpoint is in NO_PROXY).
+	opts := Options{Proxy: func(u *url.URL) (*url.URL, error) {
+		if u.Host == "api.example" {
+			return pu, nil
+		}
+		return nil, nil
+	}}
+	s := oneVU(t, srv.URL, opts, func(vu *VU) error {
+		for range 2 {
+			if r := vu.Get("/"); string(r.Body) != "direct" {
+				return fmt.Errorf("endpoint: got %d %q %v", r.Status, r.Body, r.Err)
+			}
+			if r := vu.Get("http://api.example/x"); string(r.Body) != "proxied api.example" {
+				return fmt.Errorf("other host: got %d %q %v", r.Status, r.Body, r.Err)
+			}
+		}
+		return nil
+	})
+	if len(s.Errors) > 0 || proxied.Load() != 2 {
+		t.Errorf("proxied %d, errors %+v; want 2 and none", proxied.Load(), s.Errors)
+	}
+	if got := s.Requests["GET /x"]; got == nil || got.BytesReceived == 0 {
+		t.Errorf("proxied requests' bytes: got %+v, want counted", got)
+	}
+}
