@@ -338,7 +338,7 @@ func TestHTTPSEndpoint(t *testing.T) {
 			if r := vu.Get("/"); r.Status != 200 || string(r.Body) != "secure" {
 				return fmt.Errorf("got %d %q %v", r.Status, r.Body, r.Err)
 			}
-			if err := vu.Sleep(300 * time.Millisecond); err != nil { // past freshConn: the liveness check runs
+			if err := vu.Sleep(300 * time.Millisecond); err != nil { // idle: the liveness check meets what TLS sent meanwhile
 				return err
 			}
 		}
