@@ -107,7 +107,7 @@ func newStdClient(cfg clientConfig, clock func() int64, bufs *buffers) *stdClien
 			}
 			return &atomicCountingConn{Conn: conn, c: c}, nil
 		},
-		// As the lean client: what the server sends is measured as sent.
+		// As the lean client: no Accept-Encoding, bodies as the server sends them.
 		DisableCompression:  true,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
