@@ -220,25 +220,27 @@ func TestFailureKinds(t *testing.T) {
 			w.Write([]byte(`{"error":"database unavailable","request_id":"x"}`))
 		}, "status 503", "503 Service Unavailable: database unavailable"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			url := refusedURL
-			if tc.handler != nil {
-				srv, _ := serverWith(t, tc.handler, nil)
-				url = srv.URL
-			}
-			s := oneVU(t, url, Options{RequestTimeout: 200 * time.Millisecond}, func(vu *VU) error {
-				vu.Post("/x", "body")
-				return nil
+	for _, kind := range []string{ClientLean, ClientStd} {
+		for _, tc := range cases {
+			t.Run(kind+"/"+tc.name, func(t *testing.T) {
+				url := refusedURL
+				if tc.handler != nil {
+					srv, _ := serverWith(t, tc.handler, nil)
+					url = srv.URL
+				}
+				s := oneVU(t, url, Options{RequestTimeout: 200 * time.Millisecond, HTTPClient: kind}, func(vu *VU) error {
+					vu.Post("/x", "body")
+					return nil
+				})
+				r := s.Requests["POST /x"]
+				if r == nil || r.Failed != 1 || r.Failures[tc.kind] != 1 {
+					t.Fatalf("failures: got %+v, want one %q", r, tc.kind)
+				}
+				if len(s.Errors) != 1 || s.Errors[0].Message != tc.message || s.Errors[0].RequestID == "" {
+					t.Errorf("error groups: got %+v, want one with message %q and a request id", s.Errors, tc.message)
+				}
 			})
-			r := s.Requests["POST /x"]
-			if r == nil || r.Failed != 1 || r.Failures[tc.kind] != 1 {
-				t.Fatalf("failures: got %+v, want one %q", r, tc.kind)
-			}
-			if len(s.Errors) != 1 || s.Errors[0].Message != tc.message || s.Errors[0].RequestID == "" {
-				t.Errorf("error groups: got %+v, want one with message %q and a request id", s.Errors, tc.message)
-			}
-		})
+		}
 	}
 }
 
@@ -336,7 +338,7 @@ func TestHTTPSEndpoint(t *testing.T) {
 			if r := vu.Get("/"); r.Status != 200 || string(r.Body) != "secure" {
 				return fmt.Errorf("got %d %q %v", r.Status, r.Body, r.Err)
 			}
-			if err := vu.Sleep(300 * time.Millisecond); err != nil { // past freshConn: the liveness check runs
+			if err := vu.Sleep(300 * time.Millisecond); err != nil { // idle: the liveness check meets what TLS sent meanwhile
 				return err
 			}
 		}

@@ -69,6 +69,23 @@ type Options struct {
 	// TLSConfig, when set, is used for https endpoints (a private CA, say);
 	// its ServerName is filled in per host.
 	TLSConfig *tls.Config
+	// HTTPClient names the VUs' HTTP client: ClientLean (the default, also
+	// when empty), ClientStd or ClientHTTP2. When Proxy sends the
+	// endpoint's requests through a proxy, ClientStd is used instead of
+	// ClientLean; HTTPClientUsed says so.
+	HTTPClient string
+	// Proxy returns the proxy for a request's URL, nil for none, as
+	// golang.org/x/net/http/httpproxy's Config.ProxyFunc (the command sets
+	// it from HTTP_PROXY, HTTPS_PROXY and NO_PROXY). Nil means no proxy.
+	Proxy func(*url.URL) (*url.URL, error)
+	// MaxBody bounds the bytes of a response body kept for the scenario
+	// (Response.Body); the rest is read and dropped, and still counted in
+	// the bytes received. Zero means no bound.
+	MaxBody int64
+	// DiscardBodies keeps no body at all (k6's discardResponseBodies):
+	// bodies are read, counted and dropped. Scenario code that decodes
+	// responses gets nothing to decode.
+	DiscardBodies bool
 	// OnTick, when set, is called about once a second with the live state
 	// of the run, and once more at the end with Done set.
 	OnTick func(Progress)
@@ -160,8 +177,28 @@ func (o *Options) validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%w endpoint %q: want a URL such as http://127.0.0.1:6400", ErrInvalid, o.Endpoint)
 	}
+	switch o.HTTPClient {
+	case "", ClientLean, ClientStd, ClientHTTP2:
+	default:
+		return fmt.Errorf("%w HTTP client %q: want %s, %s or %s", ErrInvalid, o.HTTPClient, ClientLean, ClientStd, ClientHTTP2)
+	}
+	if o.MaxBody < 0 {
+		return fmt.Errorf("%w max body %d: want a number of bytes, 0 for no bound", ErrInvalid, o.MaxBody)
+	}
 	o.Endpoint = strings.TrimRight(o.Endpoint, "/")
 	return nil
+}
+
+// HTTPClientUsed returns the HTTP client a run with these options uses
+// (ClientLean, ClientStd or ClientHTTP2) and, when it is not the one asked
+// for, why: a proxy applies to the endpoint. It is empty when the endpoint
+// does not parse.
+func (o Options) HTTPClientUsed() (client, why string) {
+	u, err := url.Parse(o.Endpoint)
+	if err != nil {
+		return "", ""
+	}
+	return chooseClient(o.HTTPClient, u, o.Proxy)
 }
 
 // Validate checks a plan and options without running anything; the error
@@ -178,7 +215,7 @@ type engine struct {
 	endpoint       string
 	timeScale      float64
 	requestTimeout time.Duration
-	tlsConfig      *tls.Config
+	client         clientConfig
 	epoch          time.Time
 	buffers        *buffers
 	rec            *metrics.Recorder
@@ -217,10 +254,14 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		endpoint:       opts.Endpoint,
 		timeScale:      opts.TimeScale,
 		requestTimeout: opts.RequestTimeout,
-		tlsConfig:      opts.TLSConfig,
 		epoch:          start,
 		buffers:        newBuffers(),
 		rec:            metrics.NewRecorder(min(2*runtime.GOMAXPROCS(0), 16), start),
+	}
+	kind, _ := opts.HTTPClientUsed()
+	e.client = clientConfig{
+		kind: kind, tls: opts.TLSConfig, proxy: opts.Proxy,
+		maxBody: opts.MaxBody, discard: opts.DiscardBodies,
 	}
 	for _, sc := range plan.Scenarios {
 		sc.Executor = sc.Executor.scaled(opts.TimeScale, opts.VUsScale)

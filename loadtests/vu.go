@@ -51,10 +51,13 @@ type VU struct {
 
 	ctx     context.Context
 	run     *engine
-	client  *client
+	client  httpClient
 	shard   *metrics.Shard
 	rng     *rand.Rand
 	started bool
+	// tm is the timing of the request under way, in the VU so that it
+	// costs no allocation.
+	tm timing
 	// last is the request name and what it got (a status, or the error),
 	// for the checks that follow it in the iteration.
 	lastName, lastSeen string
@@ -73,7 +76,7 @@ func (e *engine) newVU(scenario string) *VU {
 		rng:      rand.New(rand.NewChaCha8(seed)),
 		ctx:      context.Background(),
 	}
-	vu.client = newClient(e.clock, e.buffers, e.tlsConfig)
+	vu.client = newHTTPClient(e.client, e.clock, e.buffers)
 	return vu
 }
 
@@ -185,8 +188,13 @@ type Response struct {
 	// Status is the HTTP status, 0 when no response arrived (see Err).
 	Status int
 	Header http.Header
-	// Body holds the whole body.
+	// Body holds the whole body, or its first bytes when the run bounds
+	// them (Options.MaxBody), or nothing (Options.DiscardBodies).
 	Body []byte
+	// Size is the length of the whole body as received.
+	Size int64
+	// Truncated tells that Body holds less than the whole body.
+	Truncated bool
 	// Err is set when no complete response arrived: a timeout, a refused
 	// or reset connection, or the iteration was interrupted.
 	Err error
@@ -297,15 +305,17 @@ func (vu *VU) Do(r Request) *Response {
 		name = r.Method + " " + hreq.URL.Path
 	}
 
-	sent0, recv0 := vu.client.sent, vu.client.recv
+	sent0, recv0 := vu.client.counted()
 	start := time.Now()
-	tm := timing{start: vu.run.clock()}
-	hresp, got, err := vu.client.do(vu.ctx, start.Add(timeout), hreq, body, &tm)
+	vu.tm = timing{start: vu.run.clock()}
+	tm := &vu.tm
+	got, err := vu.client.do(vu.ctx, start.Add(timeout), hreq, body, tm)
 	if err == nil {
-		resp.Status = hresp.StatusCode
-		resp.Header = hresp.Header
-		resp.Body = got
+		resp.Status = got.resp.StatusCode
+		resp.Header = got.resp.Header
+		resp.Body, resp.Size, resp.Truncated = got.body, got.size, got.truncated
 	}
+	sent1, recv1 := vu.client.counted()
 	if tm.end == 0 {
 		tm.end = vu.run.clock()
 	}
@@ -314,7 +324,7 @@ func (vu *VU) Do(r Request) *Response {
 	res := metrics.Result{
 		Name: name, Method: r.Method, URL: hreq.URL.String(), Status: resp.Status,
 		Start: start, RequestID: resp.RequestID,
-		Sent: vu.client.sent - sent0, Received: vu.client.recv - recv0,
+		Sent: sent1 - sent0, Received: recv1 - recv0,
 	}
 	tm.phases(&res)
 	resp.Duration = res.Duration

@@ -86,6 +86,7 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	fs := cli.NewFlagSet("loadtest run", fmt.Sprintf("loadtest run SCENARIO [flags]\n\nscenarios: %s (see loadtest list)", strings.Join(scenarioNames(), ", ")), stderr)
 	var (
 		o        outputs
+		cf       clientFlags
 		p        scenarios.Params
 		endpoint = fs.String("endpoint", "", "base `URL` of the API (default $ENDPOINT)")
 		timeS    = fs.Float64("time-scale", 1, "compress every duration, stage and sleep by `F` (0.05 runs ten minutes in thirty seconds)")
@@ -95,6 +96,7 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		quiet    = fs.Bool("quiet", false, "no progress line")
 	)
 	o.register(fs)
+	cf.register(fs)
 	fs.StringVar(&p.Variant, "variant", "", "scenario variant, such as planners-and-studiers' fixed (default) or practical")
 	fs.IntVar(&p.VUs, "vus", 0, "VUs, for scenarios that take it")
 	fs.DurationVar(&p.Duration, "duration", 0, "duration, for scenarios that take it")
@@ -141,6 +143,10 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	}
 	plan.Thresholds = append(plan.Thresholds, o.thresholds...)
 	opts := loadtests.Options{Endpoint: *endpoint, TimeScale: *timeS, VUsScale: *vusS, RequestTimeout: *timeout}
+	if err := cf.apply(&opts, getenv); err != nil {
+		fmt.Fprintf(stderr, "loadtest run: %v\n", err)
+		return exitUsage
+	}
 	if err := loadtests.Validate(plan, opts); err != nil {
 		fmt.Fprintf(stderr, "loadtest run: %v\n", err)
 		return exitUsage
@@ -150,6 +156,7 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	} else {
 		opts.OnTick = report.Progress(stderr, drawsInPlace(stderr, getenv))
 	}
+	cf.say(opts, stderr)
 	fmt.Fprintf(stderr, "loadtest: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",
 		plan.Name, opts.Endpoint, *timeS, *vusS)
 	s, err := loadtests.Run(ctx, plan, opts)
