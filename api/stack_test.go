@@ -20,13 +20,13 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/api"
 	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/inmem"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 	"github.com/taskoverflow-lab/taskoverflow/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 // The implementations keep the API's interfaces.
 var (
@@ -72,14 +72,14 @@ func newStack(t testing.TB) *stack {
 // buildStack builds the stack logging at level to w.
 func buildStack(t testing.TB, w io.Writer, level slog.Level) *stack {
 	t.Helper()
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := logging.New(w, "json", level, false)
 	ctx := context.Background()
-	db, err := store.Open(ctx, env.FreshDatabase(t), "", cfg.DB, log)
+	db, err := store.Open(ctx, backingtest.FreshDatabase(t, env), "", cfg.DB, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,16 +12,16 @@ import (
 
 	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
 	"github.com/taskoverflow-lab/taskoverflow/config"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 func open(t *testing.T, pool config.RedisPool, ttl time.Duration) *session.Store {
 	t.Helper()
-	s, err := session.Open(backing.ForTest(t).RedisURL, pool, ttl, logging.Discard())
+	s, err := session.Open(backingtest.ForTest(t).RedisURL, pool, ttl, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestSlidingTTLAndHashedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := redis.DialURL(backing.ForTest(t).RedisURL)
+	c, err := redis.DialURL(backingtest.ForTest(t).RedisURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,13 @@ import (
 	"testing"
 
 	"github.com/taskoverflow-lab/taskoverflow/config"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/store"
 	"github.com/taskoverflow-lab/taskoverflow/store/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 // openFresh returns a migrated store on a new, empty database.
 func openFresh(t *testing.T) *store.DB {
@@ -21,7 +21,7 @@ func openFresh(t *testing.T) *store.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), backing.ForTest(t).FreshDatabase(t), "", cfg.DB, logging.Discard())
+	db, err := store.Open(context.Background(), backingtest.FreshDatabase(t, backingtest.ForTest(t)), "", cfg.DB, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,10 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/internal/apiproc"
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 func TestRunUsageAndConfigErrors(t *testing.T) {
 	tests := []struct {
@@ -94,7 +95,7 @@ func ownServices(t *testing.T) *backing.Env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	env, err := backing.Start(ctx, backing.Options{NoContainers: true})
+	env, err := backing.Start(ctx, backing.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +126,8 @@ func call(t *testing.T, c *http.Client, method, url, body string) reply {
 // A SIGTERM while clients create todos loses no todo that got a 201: the
 // listener closes, requests in flight finish, and the process exits cleanly.
 func TestSIGTERMLosesNoAcknowledgedTodo(t *testing.T) {
-	env := backing.ForTest(t)
-	env = &backing.Env{DatabaseURL: env.FreshDatabase(t), RedisURL: env.RedisURL}
+	env := backingtest.ForTest(t)
+	env = &backing.Env{DatabaseURL: backingtest.FreshDatabase(t, env), RedisURL: env.RedisURL}
 	p := startAPI(t, env, nil)
 
 	var mu sync.Mutex

@@ -56,7 +56,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		log.Info("starting Postgres and Redis", "dir", dir)
-		env, err := backing.Start(ctx, backing.Options{Dir: dir, NoContainers: true, Logger: log, Getenv: getenv})
+		env, err := backing.Start(ctx, backing.Options{Dir: dir, Logger: log, Getenv: getenv})
 		if err != nil {
 			return fmt.Errorf("backing services: %w", err)
 		}
