@@ -307,11 +307,11 @@ func (cc *clientConn) alive() bool {
 	alive := false
 	var b [1]byte
 	rerr := rc.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		n, open := peekNoWait(fd, b[:])
 		switch {
-		case errors.Is(err, syscall.EAGAIN):
+		case open:
 			alive = true // open, nothing to read
-		case err == nil && n > 0:
+		case n > 0:
 			alive = cc.isTLS
 		}
 		return true

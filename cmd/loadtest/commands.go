@@ -138,7 +138,7 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		return exitUsage
 	}
 	if !*quiet {
-		opts.OnTick = report.Progress(stderr, drawsInPlace(stderr, getenv))
+		opts.OnTick = report.Progress(stderr, cli.DrawsInPlace(stderr, getenv))
 	}
 	fmt.Fprintf(stderr, "loadtest: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",
 		plan.Name, opts.Endpoint, *timeS, *vusS)
@@ -151,20 +151,6 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 		return exitFailure
 	}
 	return o.finish(s, stdout, stderr)
-}
-
-// drawsInPlace tells whether w is a terminal that understands cursor moves.
-func drawsInPlace(w io.Writer, getenv func(string) string) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	term := getenv("TERM")
-	return term != "" && term != "dumb"
 }
 
 func scenarioNames() []string {

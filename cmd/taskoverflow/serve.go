@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +20,7 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/api"
 	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 	"github.com/taskoverflow-lab/taskoverflow/store"
@@ -35,7 +35,7 @@ func setup(getenv func(string) string, stdout io.Writer) (config.Config, *slog.L
 	if err != nil {
 		return cfg, nil, fmt.Errorf("configuration:\n%w", err)
 	}
-	return cfg, logging.New(stdout, cfg.LogFormat, cfg.LogLevel, isTerminal(stdout)), nil
+	return cfg, logging.New(stdout, cfg.LogFormat, cfg.LogLevel, cli.IsTerminal(stdout)), nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -173,13 +173,15 @@ func logStartup(log *slog.Logger, cfg config.Config) {
 		log.Warn("REDIS_MAX_ACTIVE=unlimited: under load every request beyond REDIS_MAX_IDLE dials a new Redis connection",
 			"max_idle", cfg.Redis.MaxIdle)
 	}
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
-		log.Info("file descriptor limit", "soft", lim.Cur, "hard", lim.Max, "max_conns", cfg.MaxConns)
-		if need := uint64(cfg.MaxConns) + uint64(cfg.DB.MaxConns) + 64; !cfg.Redis.Unlimited && need+uint64(cfg.Redis.MaxActive) > lim.Cur {
-			log.Warn("MAX_CONNS and the pools may not fit the file descriptor limit: accept will fail with EMFILE",
-				"soft_limit", lim.Cur, "needed", need+uint64(cfg.Redis.MaxActive))
-		}
+	soft, hard, err := fileLimit()
+	if err != nil {
+		log.Info("file descriptor limit not checked", "reason", err.Error(), "max_conns", cfg.MaxConns)
+		return
+	}
+	log.Info("file descriptor limit", "soft", soft, "hard", hard, "max_conns", cfg.MaxConns)
+	if need := uint64(cfg.MaxConns) + uint64(cfg.DB.MaxConns) + 64; !cfg.Redis.Unlimited && need+uint64(cfg.Redis.MaxActive) > soft {
+		log.Warn("MAX_CONNS and the pools may not fit the file descriptor limit: accept will fail with EMFILE",
+			"soft_limit", soft, "needed", need+uint64(cfg.Redis.MaxActive))
 	}
 }
 
@@ -198,13 +200,4 @@ func dataDir(dir string) (string, error) {
 		return "", fmt.Errorf("-backing-dir %s: %w", dir, err)
 	}
 	return abs, os.MkdirAll(abs, 0o755)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
