@@ -79,7 +79,10 @@ func buildStack(t testing.TB, w io.Writer, level slog.Level) *stack {
 	}
 	log := logging.New(w, "json", level, false)
 	ctx := context.Background()
-	db, err := store.Open(ctx, backingtest.FreshDatabase(t, env), "", cfg.DB, log)
+	db, err := store.Open(ctx, backingtest.FreshDatabase(t, env), "", store.Options{
+		MaxConns: cfg.DB.MaxConns, MinConns: cfg.DB.MinConns, MaxConnLifetime: cfg.DB.MaxConnLifetime,
+		MaxConnIdleTime: cfg.DB.MaxConnIdleTime, HealthCheckPeriod: cfg.DB.HealthCheckPeriod, SlowQuery: cfg.DB.SlowQuery,
+	}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +90,9 @@ func buildStack(t testing.TB, w io.Writer, level slog.Level) *stack {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := session.Open(env.RedisURL, cfg.Redis, cfg.SessionTTL, log)
+	sessions, err := session.Open(env.RedisURL, session.Options{
+		MaxActive: cfg.Redis.MaxActive, MaxIdle: cfg.Redis.MaxIdle, IdleTimeout: cfg.Redis.IdleTimeout, Wait: cfg.Redis.Wait,
+	}, cfg.SessionTTL, log)
 	if err != nil {
 		t.Fatal(err)
 	}

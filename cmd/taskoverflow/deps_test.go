@@ -25,6 +25,22 @@ func TestServerLinksNoTestMachinery(t *testing.T) {
 	}
 }
 
+// The store and session packages take their own options; only the server's
+// main maps configuration onto them.
+func TestStoreAndSessionDoNotImportConfig(t *testing.T) {
+	for _, pkg := range []string{"../../store", "../../session"} {
+		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if strings.HasSuffix(dep, "/taskoverflow/config") {
+				t.Errorf("%s depends on %s", pkg, dep)
+			}
+		}
+	}
+}
+
 // forbiddenDep reports whether a package must not be linked into the server.
 func forbiddenDep(pkg string) bool {
 	return pkg == "testing" || strings.HasPrefix(pkg, "testing/") ||

@@ -65,7 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	logStartup(log, cfg)
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword, cfg.DB, log)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword, storeOptions(cfg.DB), log)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	sessions, err := session.Open(cfg.RedisURL, cfg.Redis, cfg.SessionTTL, log)
+	sessions, err := session.Open(cfg.RedisURL, sessionOptions(cfg.Redis), cfg.SessionTTL, log)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword, cfg.DB, log)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword, storeOptions(cfg.DB), log)
 	if err != nil {
 		return err
 	}
