@@ -15,7 +15,7 @@ import (
 func TestConfigMapsOntoOptions(t *testing.T) {
 	env := map[string]string{
 		"DB_MAX_CONNS": "17", "DB_MIN_CONNS": "3", "DB_MAX_CONN_LIFETIME": "7m", "DB_MAX_CONN_IDLE_TIME": "11s",
-		"DB_SLOW_QUERY": "123ms",
+		"DB_SLOW_QUERY":    "123ms",
 		"REDIS_MAX_ACTIVE": "9", "REDIS_MAX_IDLE": "5", "REDIS_IDLE_TIMEOUT": "13s", "REDIS_WAIT": "false",
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
