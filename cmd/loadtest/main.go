@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/version"
 )
 
 // Exit codes shared by every subcommand.
@@ -35,6 +37,7 @@ commands:
   report SUMMARY.json     print a saved summary again; --html writes its report
   merge A.json B.json...  merge summaries of runs made side by side (--out, --html)
   conns HOST PORT         can one instance hold N parallel TCP connections?
+  version                 print the version (also -version)
 
 Run "loadtest COMMAND -h" for the flags of one command.
 Exit codes: 0 ok, 99 thresholds crossed, 2 usage error, 1 other failure.
@@ -58,6 +61,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if version.IsRequest(cmd) {
+		fmt.Fprintln(stdout, version.Line("loadtest"))
+		return exitOK
+	}
 	switch cmd {
 	case "run":
 		return runScenario(ctx, rest, getenv, stdout, stderr)
