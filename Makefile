@@ -1,4 +1,12 @@
-.PHONY: run test bench
+.PHONY: run test bench build cross dist
+
+# The version linked into the binaries (internal/version): the git tag or
+# commit, or VERSION=v1.2.3 on the command line.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X github.com/taskoverflow-lab/taskoverflow/internal/version.version=$(VERSION)
+COMMANDS := taskoverflow loadtest lab deploy
+# The release targets; make cross builds and vets each.
+TARGETS := linux/amd64 linux/arm64 darwin/arm64 darwin/amd64 windows/amd64
 
 # The API on :6400 with its own Postgres and Redis, data kept in .data/. The server's log goes to
 # the terminal and to api.log (LOG_LEVEL=debug make run adds every SQL statement and Redis command).
@@ -12,9 +20,30 @@ run:
 	status=$$( { { ./bin/taskoverflow serve -backing-dir $(DATA) 2>&1 3>&-; echo $$? >&3; } | tee -i $(API_LOG) >&4; } 3>&1 ); \
 	exit $$status
 
-test:
+test: cross
 	go vet ./...
 	go test -race ./...
+
+# bin/taskoverflow, bin/loadtest, bin/lab, bin/deploy, each printing $(VERSION) for `version`.
+build:
+	@mkdir -p bin
+	@for c in $(COMMANDS); do \
+		echo "go build -o bin/$$c ./cmd/$$c"; \
+		go build -ldflags "$(LDFLAGS)" -o bin/$$c ./cmd/$$c || exit 1; \
+	done
+
+# go build and go vet (tests included) for every release target, so that a
+# Linux-only call cannot land: it belongs in a _linux.go file with a fallback.
+cross:
+	@for t in $(TARGETS); do \
+		echo "cross: $$t"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} go build ./... || exit 1; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} go vet ./... || exit 1; \
+	done
+
+# Release archives for the five targets in dist/ (tar.gz; zip for Windows) with SHA256SUMS.
+dist:
+	go run ./scripts/dist -version $(VERSION) -out dist
 
 # Benchmarks, never tests: go test -bench, then the API against pgbench side by side.
 bench:

@@ -15,7 +15,7 @@ import (
 
 	"github.com/taskoverflow-lab/taskoverflow/api"
 	"github.com/taskoverflow-lab/taskoverflow/config"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 	"github.com/taskoverflow-lab/taskoverflow/store"
@@ -25,14 +25,14 @@ import (
 // proxies, served over TLS when tls is set.
 func proxyServer(t *testing.T, trusted []netip.Prefix, tls bool) *httptest.Server {
 	t.Helper()
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := logging.New(io.Discard, "json", slog.LevelInfo, false)
 	ctx := context.Background()
-	db, err := store.Open(ctx, env.FreshDatabase(t), "", cfg.DB, log)
+	db, err := store.Open(ctx, backingtest.FreshDatabase(t, env), "", storeOptions(cfg.DB), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func proxyServer(t *testing.T, trusted []netip.Prefix, tls bool) *httptest.Serve
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := session.Open(env.RedisURL, cfg.Redis, cfg.SessionTTL, log)
+	sessions, err := session.Open(env.RedisURL, sessionOptions(cfg.Redis), cfg.SessionTTL, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/taskoverflow-lab/taskoverflow/api"
 	"github.com/taskoverflow-lab/taskoverflow/config"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 	"github.com/taskoverflow-lab/taskoverflow/store"
@@ -37,7 +37,7 @@ type served struct {
 // tune, when set, changes the options before the server is built.
 func serveStack(t *testing.T, redisURL string, tune func(*api.ServerOptions)) *served {
 	t.Helper()
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	if redisURL == "" {
 		redisURL = env.RedisURL
 	}
@@ -48,7 +48,7 @@ func serveStack(t *testing.T, redisURL string, tune func(*api.ServerOptions)) *s
 	logs := &syncBuffer{}
 	log := logging.New(logs, "json", slog.LevelDebug, false)
 	ctx := context.Background()
-	db, err := store.Open(ctx, env.FreshDatabase(t), "", cfg.DB, log)
+	db, err := store.Open(ctx, backingtest.FreshDatabase(t, env), "", storeOptions(cfg.DB), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func serveStack(t *testing.T, redisURL string, tune func(*api.ServerOptions)) *s
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := session.Open(redisURL, cfg.Redis, cfg.SessionTTL, log)
+	sessions, err := session.Open(redisURL, sessionOptions(cfg.Redis), cfg.SessionTTL, log)
 	if err != nil {
 		t.Fatal(err)
 	}

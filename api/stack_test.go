@@ -20,13 +20,13 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/api"
 	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/inmem"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 	"github.com/taskoverflow-lab/taskoverflow/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 // The implementations keep the API's interfaces.
 var (
@@ -74,14 +74,14 @@ func newStack(t testing.TB) *stack {
 // buildStack builds the stack logging at level to w.
 func buildStack(t testing.TB, w io.Writer, level slog.Level) *stack {
 	t.Helper()
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := logging.New(w, "json", level, false)
 	ctx := context.Background()
-	db, err := store.Open(ctx, env.FreshDatabase(t), "", cfg.DB, log)
+	db, err := store.Open(ctx, backingtest.FreshDatabase(t, env), "", storeOptions(cfg.DB), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func buildStack(t testing.TB, w io.Writer, level slog.Level) *stack {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := session.Open(env.RedisURL, cfg.Redis, cfg.SessionTTL, log)
+	sessions, err := session.Open(env.RedisURL, sessionOptions(cfg.Redis), cfg.SessionTTL, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,4 +160,17 @@ func newClient(t *testing.T) *http.Client {
 		t.Fatal(err)
 	}
 	return &http.Client{Jar: jar, Timeout: 10 * time.Second}
+}
+
+// storeOptions maps the DB_* defaults onto the store's options, as the server does.
+func storeOptions(c config.DBPool) store.Options {
+	return store.Options{
+		MaxConns: c.MaxConns, MinConns: c.MinConns, MaxConnLifetime: c.MaxConnLifetime,
+		MaxConnIdleTime: c.MaxConnIdleTime, HealthCheckPeriod: c.HealthCheckPeriod, SlowQuery: c.SlowQuery,
+	}
+}
+
+// sessionOptions maps the REDIS_* defaults onto the session pool's options, as the server does.
+func sessionOptions(c config.RedisPool) session.Options {
+	return session.Options{MaxActive: c.MaxActive, Unlimited: c.Unlimited, MaxIdle: c.MaxIdle, IdleTimeout: c.IdleTimeout, Wait: c.Wait}
 }

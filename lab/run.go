@@ -123,7 +123,7 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 	}
 	r.printf("  %s: %s\n", label, strings.Join(s.Describe(), ", "))
 
-	env, err := backing.Start(ctx, backing.Options{NoContainers: true, MaxConnections: s.PGMaxConnections})
+	env, err := backing.Start(ctx, backing.Options{MaxConnections: s.PGMaxConnections})
 	if err != nil {
 		return nil, fmt.Errorf("backing services: %w", err)
 	}

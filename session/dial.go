@@ -9,8 +9,6 @@ import (
 	"os"
 
 	"github.com/gomodule/redigo/redis"
-
-	"github.com/taskoverflow-lab/taskoverflow/config"
 )
 
 // dialSettings returns rawURL with cfg.Password in it, when set, and the dial
@@ -19,7 +17,7 @@ import (
 // (ElastiCache's certificates chain to them); the host name is always checked.
 // It returns an error for a CA file that cannot be read or holds no
 // certificate, or that is given with a plain redis:// URL.
-func dialSettings(rawURL string, cfg config.RedisPool) (string, []redis.DialOption, error) {
+func dialSettings(rawURL string, cfg Options) (string, []redis.DialOption, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "", nil, errors.New("REDIS_URL: cannot parse")

@@ -21,7 +21,6 @@ import (
 	"github.com/gomodule/redigo/redis"
 
 	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
-	"github.com/taskoverflow-lab/taskoverflow/config"
 )
 
 // tokenBytes is the size of a session token's randomness: 256 bits.
@@ -35,11 +34,37 @@ type Store struct {
 	dials atomic.Int64
 }
 
+// Options are the pool's settings (the server maps REDIS_* configuration
+// onto them). MaxActive 0 is redigo's "unlimited": it must be asked for with
+// Unlimited, never reached by leaving MaxActive unset.
+type Options struct {
+	MaxActive   int // 0 only when Unlimited is set
+	Unlimited   bool
+	MaxIdle     int
+	IdleTimeout time.Duration
+	Wait        bool // wait for a free connection instead of failing at MaxActive
+	// Password, when set, is the AUTH password (REDIS_PASSWORD); it
+	// overrides the URL's.
+	Password string
+	// CAFile names a PEM file of the CAs a rediss:// server is checked
+	// against instead of the system's roots.
+	CAFile string
+}
+
 // Open configures a pool for rawURL with cfg; sessions live ttl from their
-// last use. It does not wait for Redis: the first command dials.
-func Open(rawURL string, cfg config.RedisPool, ttl time.Duration, log *slog.Logger) (*Store, error) {
+// last use. It does not wait for Redis: the first command dials. It returns
+// an error for a URL that is not redis:// or rediss://, and for MaxActive 0
+// without Unlimited.
+func Open(rawURL string, cfg Options, ttl time.Duration, log *slog.Logger) (*Store, error) {
 	if u, err := url.Parse(rawURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 		return nil, errors.New("REDIS_URL: want redis://host:port/db or rediss://…")
+	}
+	if cfg.MaxActive < 0 || (cfg.MaxActive == 0 && !cfg.Unlimited) {
+		return nil, fmt.Errorf("session: MaxActive %d: want a bound above 0, or Unlimited", cfg.MaxActive)
+	}
+	maxActive := cfg.MaxActive
+	if cfg.Unlimited {
+		maxActive = 0 // redigo's unlimited
 	}
 	rawURL, tlsOpts, err := dialSettings(rawURL, cfg)
 	if err != nil {
@@ -47,7 +72,7 @@ func Open(rawURL string, cfg config.RedisPool, ttl time.Duration, log *slog.Logg
 	}
 	s := &Store{ttl: ttl, log: log}
 	s.pool = &redis.Pool{
-		MaxActive:   cfg.MaxActive, // 0 only when REDIS_MAX_ACTIVE=unlimited
+		MaxActive:   maxActive,
 		MaxIdle:     cfg.MaxIdle,
 		IdleTimeout: cfg.IdleTimeout,
 		Wait:        cfg.Wait,

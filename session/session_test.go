@@ -11,17 +11,16 @@ import (
 	"github.com/gomodule/redigo/redis"
 
 	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
-	"github.com/taskoverflow-lab/taskoverflow/config"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
-func open(t *testing.T, pool config.RedisPool, ttl time.Duration) *session.Store {
+func open(t *testing.T, pool session.Options, ttl time.Duration) *session.Store {
 	t.Helper()
-	s, err := session.Open(backing.ForTest(t).RedisURL, pool, ttl, logging.Discard())
+	s, err := session.Open(backingtest.ForTest(t).RedisURL, pool, ttl, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +28,7 @@ func open(t *testing.T, pool config.RedisPool, ttl time.Duration) *session.Store
 	return s
 }
 
-var tuned = config.RedisPool{MaxActive: 4, MaxIdle: 4, IdleTimeout: time.Minute, Wait: true}
+var tuned = session.Options{MaxActive: 4, MaxIdle: 4, IdleTimeout: time.Minute, Wait: true}
 
 func TestSessionLifecycle(t *testing.T) {
 	ctx := context.Background()
@@ -63,7 +62,7 @@ func TestSlidingTTLAndHashedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := redis.DialURL(backing.ForTest(t).RedisURL)
+	c, err := redis.DialURL(backingtest.ForTest(t).RedisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,12 +101,12 @@ func TestSlidingTTLAndHashedKey(t *testing.T) {
 func TestPoolBoundedOrNot(t *testing.T) {
 	tests := []struct {
 		name     string
-		pool     config.RedisPool
+		pool     session.Options
 		maxDials int64 // at most
 		minDials int64 // at least
 	}{
-		{"bounded", config.RedisPool{MaxActive: 3, MaxIdle: 3, IdleTimeout: time.Minute, Wait: true}, 3, 1},
-		{"unlimited, small idle", config.RedisPool{Unlimited: true, MaxIdle: 1, IdleTimeout: time.Minute}, 1000, 4},
+		{"bounded", session.Options{MaxActive: 3, MaxIdle: 3, IdleTimeout: time.Minute, Wait: true}, 3, 1},
+		{"unlimited, small idle", session.Options{Unlimited: true, MaxIdle: 1, IdleTimeout: time.Minute}, 1000, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

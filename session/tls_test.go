@@ -22,7 +22,6 @@ import (
 	"time"
 
 	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
-	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 )
 
@@ -141,22 +140,22 @@ func TestRedisOverTLSWithAuth(t *testing.T) {
 	tests := []struct {
 		name    string
 		url     string
-		pool    config.RedisPool
+		pool    session.Options
 		wantErr string // part of Ping's error; empty: sessions work
 	}{
 		// TLS checked against the CA, AUTH with the token: what the ECS task does.
-		{"tls and auth", "rediss://" + r.addr + "/0", config.RedisPool{Password: r.pass, CAFile: r.caFile}, ""},
+		{"tls and auth", "rediss://" + r.addr + "/0", session.Options{Password: r.pass, CAFile: r.caFile}, ""},
 		// The host name is checked too; localhost is in the certificate.
-		{"tls by host name", "rediss://localhost:" + port + "/0", config.RedisPool{Password: r.pass, CAFile: r.caFile}, ""},
+		{"tls by host name", "rediss://localhost:" + port + "/0", session.Options{Password: r.pass, CAFile: r.caFile}, ""},
 		// REDIS_PASSWORD overrides a stale password in the URL.
-		{"password overrides the url's", "rediss://:stale@" + r.addr + "/0", config.RedisPool{Password: r.pass, CAFile: r.caFile}, ""},
+		{"password overrides the url's", "rediss://:stale@" + r.addr + "/0", session.Options{Password: r.pass, CAFile: r.caFile}, ""},
 		// Without the CA the certificate is not trusted: verification is on.
-		{"unknown CA", "rediss://" + r.addr + "/0", config.RedisPool{Password: r.pass}, "certificate"},
+		{"unknown CA", "rediss://" + r.addr + "/0", session.Options{Password: r.pass}, "certificate"},
 		// The server requires AUTH.
-		{"no password", "rediss://" + r.addr + "/0", config.RedisPool{CAFile: r.caFile}, "NOAUTH"},
-		{"wrong password", "rediss://" + r.addr + "/0", config.RedisPool{Password: "wrong", CAFile: r.caFile}, "WRONGPASS"},
+		{"no password", "rediss://" + r.addr + "/0", session.Options{CAFile: r.caFile}, "NOAUTH"},
+		{"wrong password", "rediss://" + r.addr + "/0", session.Options{Password: "wrong", CAFile: r.caFile}, "WRONGPASS"},
 		// Plain redis:// to a TLS port gets no answer it can read.
-		{"plain text to a TLS port", "redis://" + r.addr + "/0", config.RedisPool{Password: r.pass}, ""},
+		{"plain text to a TLS port", "redis://" + r.addr + "/0", session.Options{Password: r.pass}, ""},
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, tt := range tests {
@@ -210,7 +209,7 @@ func TestOpenRejectsCAFileWithoutTLS(t *testing.T) {
 		{"rediss://127.0.0.1:1/0", filepath.Join(dir, "missing.pem"), "REDIS_TLS_CA_FILE"},
 	}
 	for _, tt := range tests {
-		_, err := session.Open(tt.url, config.RedisPool{MaxActive: 1, CAFile: tt.caFile}, time.Minute, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		_, err := session.Open(tt.url, session.Options{MaxActive: 1, CAFile: tt.caFile}, time.Minute, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Open(%s, CA %s): got %v, want an error containing %q", tt.url, filepath.Base(tt.caFile), err, tt.want)
 		}

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/taskoverflow-lab/taskoverflow/config"
 )
 
 // DB is the Postgres store.
@@ -21,10 +19,21 @@ type DB struct {
 	log  *slog.Logger
 }
 
+// Options are the pool's settings (the server maps DB_* configuration onto
+// them).
+type Options struct {
+	MaxConns          int32
+	MinConns          int32
+	MaxConnLifetime   time.Duration
+	MaxConnIdleTime   time.Duration
+	HealthCheckPeriod time.Duration
+	SlowQuery         time.Duration // statements slower than this log at warn
+}
+
 // Open configures a pool for url (password, when given, replaces the URL's)
 // with the settings of cfg. It does not wait for the server: the first
 // statement connects.
-func Open(ctx context.Context, url, password string, cfg config.DBPool, log *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, url, password string, cfg Options, log *slog.Logger) (*DB, error) {
 	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", redactParseError(err))

@@ -4,24 +4,24 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
-	"github.com/taskoverflow-lab/taskoverflow/config"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/store"
 	"github.com/taskoverflow-lab/taskoverflow/store/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
+
+// testPool is a small pool, as the server's defaults would give.
+var testPool = store.Options{MaxConns: 8, MaxConnLifetime: time.Hour, MaxConnIdleTime: 5 * time.Minute,
+	HealthCheckPeriod: time.Minute, SlowQuery: time.Second}
 
 // openFresh returns a migrated store on a new, empty database.
 func openFresh(t *testing.T) *store.DB {
 	t.Helper()
-	cfg, err := config.Load(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), backing.ForTest(t).FreshDatabase(t), "", cfg.DB, logging.Discard())
+	db, err := store.Open(context.Background(), backingtest.FreshDatabase(t, backingtest.ForTest(t)), "", testPool, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/version"
 )
 
 // usageError is a mistake in the command line; it exits with status 2.
@@ -23,6 +25,7 @@ commands:
   output    print the deployment's outputs
   down      destroy the deployment
   validate  check the Terraform configuration (needs the Terraform registry)
+  version   print the version (also -version)
 
 Run deploy <command> -h for the command's flags.
 `
@@ -49,6 +52,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return usageError{"no command given"}
 	}
 	cmd, args := args[0], args[1:]
+	if version.IsRequest(cmd) {
+		fmt.Fprintln(stdout, version.Line("deploy"))
+		return nil
+	}
 	switch cmd {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usageText)

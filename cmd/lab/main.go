@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/version"
 )
 
 // Exit codes shared by every subcommand.
@@ -35,6 +37,7 @@ commands:
   capacity [flags]              the practical's back-of-the-envelope: offered load vs capacity,
                                 pool sum vs max_connections, Redis clients vs ElastiCache's limit
   trace REQUEST_ID [--logs F]   every log line of one request, in time order (stdin without --logs)
+  version                       print the version (also -version)
 
 Run "lab COMMAND -h" for the flags of one command.
 Exit codes: 0 ok, 1 a case failed or a run could not be made, 2 usage error.
@@ -57,6 +60,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if version.IsRequest(cmd) {
+		fmt.Fprintln(stdout, version.Line("lab"))
+		return exitOK
+	}
 	switch cmd {
 	case "list":
 		return runList(rest, stdout, stderr)

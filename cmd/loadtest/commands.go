@@ -154,7 +154,7 @@ func runScenario(ctx context.Context, args []string, getenv func(string) string,
 	if *quiet {
 		opts.OnTick = report.Stopping(stderr)
 	} else {
-		opts.OnTick = report.Progress(stderr, drawsInPlace(stderr, getenv))
+		opts.OnTick = report.Progress(stderr, cli.DrawsInPlace(stderr, getenv))
 	}
 	cf.say(opts, stderr)
 	fmt.Fprintf(stderr, "loadtest: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",
@@ -198,20 +198,6 @@ func unreached(s *metrics.Summary) (string, bool) {
 		return fmt.Sprintf("no request reached %s: %s (%d requests); is the server running, and is that its address and port?", host, why, total.Count), true
 	}
 	return fmt.Sprintf("no request got an answer from %s: %s (%d requests)", host, why, total.Count), true
-}
-
-// drawsInPlace tells whether w is a terminal that understands cursor moves.
-func drawsInPlace(w io.Writer, getenv func(string) string) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	term := getenv("TERM")
-	return term != "" && term != "dumb"
 }
 
 func scenarioNames() []string {

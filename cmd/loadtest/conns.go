@@ -10,13 +10,11 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
 )
 
@@ -263,7 +261,7 @@ func (d *secDuration) Set(s string) error {
 // confirm asks on stderr whether to open connections to a target that is not loopback, and reads
 // the answer from stdin. Without a terminal on stdin it refuses with an error.
 func confirm(stdin io.Reader, stderr io.Writer, opts connsOptions, addr string) (bool, error) {
-	if !isTerminal(stdin) {
+	if !cli.IsTerminal(stdin) {
 		return false, fmt.Errorf("%s (%s) is not a loopback address and stdin is not a terminal to confirm; pass -y to proceed", opts.host, addr)
 	}
 	fmt.Fprintf(stderr, "Open %d connections to %s (%s) port %s? [y/N] ", opts.cfg.Connections, opts.host, addr, opts.port)
@@ -273,14 +271,4 @@ func confirm(stdin io.Reader, stderr io.Writer, opts connsOptions, addr string) 
 	}
 	answer := strings.ToLower(strings.TrimSpace(line))
 	return answer == "y" || answer == "yes", nil
-}
-
-// isTerminal reports whether r is a terminal (not merely a character device such as /dev/null).
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }

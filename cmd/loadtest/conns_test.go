@@ -342,21 +342,6 @@ func TestConnsOurFDLimit(t *testing.T) {
 	}
 }
 
-// isTerminal must not mistake /dev/null (a character device) for a terminal.
-func TestIsTerminal(t *testing.T) {
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer null.Close()
-	if isTerminal(null) {
-		t.Errorf("isTerminal(%s): got true, want false", os.DevNull)
-	}
-	if isTerminal(strings.NewReader("y\n")) {
-		t.Errorf("isTerminal(strings.Reader): got true, want false")
-	}
-}
-
 // -i takes tcpgoon's seconds for a plain number, and a Go duration as well.
 func TestConnsIntervalInSeconds(t *testing.T) {
 	tests := []struct {

@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/version"
 )
 
 // Exit codes shared by every subcommand.
@@ -39,6 +41,7 @@ commands:
   report SUMMARY.json     print a saved summary again; --html writes its report
   merge A.json B.json...  merge summaries of runs made side by side (--out, --html)
   conns HOST PORT         can one instance hold N parallel TCP connections?
+  version                 print the version (also -version)
 
 Run "loadtest COMMAND -h" for the flags of one command.
 Exit codes: 0 ok, 99 thresholds crossed, 3 no request reached the server,
@@ -63,6 +66,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if version.IsRequest(cmd) {
+		fmt.Fprintln(stdout, version.Line("loadtest"))
+		return exitOK
+	}
 	switch cmd {
 	case "run":
 		return runScenario(ctx, rest, getenv, stdout, stderr)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 )
 
 // TestMigrateCreatesTheAppRole: `taskoverflow migrate` given the master's
@@ -21,8 +21,8 @@ import (
 // master powers that owns the tables, updates its password when run again, and
 // never logs the password. Against a real Postgres.
 func TestMigrateCreatesTheAppRole(t *testing.T) {
-	env := backing.ForTest(t)
-	master := env.FreshDatabase(t)
+	env := backingtest.ForTest(t)
+	master := backingtest.FreshDatabase(t, env)
 	var b [4]byte
 	rand.Read(b[:])
 	role := "app_" + hex.EncodeToString(b[:])
@@ -117,8 +117,8 @@ func TestMigrateCreatesTheAppRole(t *testing.T) {
 }
 
 func TestMigrateRefusesTheMasterAsAppRole(t *testing.T) {
-	env := backing.ForTest(t)
-	master := env.FreshDatabase(t)
+	env := backingtest.ForTest(t)
+	master := backingtest.FreshDatabase(t, env)
 	u, _ := url.Parse(master)
 	vars := map[string]string{"DATABASE_URL": master, "DB_APP_USER": u.User.Username(), "DB_APP_PASSWORD": "whatever1"}
 	var out bytes.Buffer

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/internal/faults"
 )
 
@@ -31,8 +32,8 @@ type proxied struct {
 
 func newProxied(t *testing.T) proxied {
 	t.Helper()
-	shared := backing.ForTest(t)
-	db := shared.FreshDatabase(t)
+	shared := backingtest.ForTest(t)
+	db := backingtest.FreshDatabase(t, shared)
 	pg, pgURL := faults.StartURL(t, "postgres", db)
 	rd, redisURL := faults.StartURL(t, "redis", shared.RedisURL)
 	return proxied{env: &backing.Env{DatabaseURL: pgURL, RedisURL: redisURL}, directDB: db, pg: pg, redis: rd}

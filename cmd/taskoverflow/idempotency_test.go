@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/internal/faults"
 )
 
@@ -17,8 +18,8 @@ import (
 // creates one todo; the same key with another body is refused, naming the
 // key; a malformed key is a 400.
 func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
-	env := backing.ForTest(t)
-	db := env.FreshDatabase(t)
+	env := backingtest.ForTest(t)
+	db := backingtest.FreshDatabase(t, env)
 	p := startAPI(t, &backing.Env{DatabaseURL: db, RedisURL: env.RedisURL}, nil)
 	c := &http.Client{Timeout: 10 * time.Second}
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 )
 
 // Failed logins are limited per username and per client address, in Redis:
@@ -66,8 +67,8 @@ func TestFailedLoginsAreRateLimited(t *testing.T) {
 // bcrypt reads 72 bytes of a password: login refuses longer ones, as
 // registration does, rather than letting the 72-byte prefix log in.
 func TestLoginRefusesPasswordsOver72Bytes(t *testing.T) {
-	env := backing.ForTest(t)
-	p := startAPI(t, &backing.Env{DatabaseURL: env.FreshDatabase(t), RedisURL: env.RedisURL}, nil)
+	env := backingtest.ForTest(t)
+	p := startAPI(t, &backing.Env{DatabaseURL: backingtest.FreshDatabase(t, env), RedisURL: env.RedisURL}, nil)
 	c := &http.Client{Timeout: 10 * time.Second}
 	pw := strings.Repeat("p", 72)
 	if r := call(t, c, "POST", p.URL+"/api/v1/users", `{"username":"longpass","password":"`+pw+`"}`); r.status != 201 {
@@ -85,8 +86,8 @@ func TestLoginRefusesPasswordsOver72Bytes(t *testing.T) {
 // and a slow cost, concurrent registrations beyond the slot answer 503 with
 // Retry-After instead of all sharing the CPU.
 func TestBcryptWorkIsBounded(t *testing.T) {
-	env := backing.ForTest(t)
-	p := startAPI(t, &backing.Env{DatabaseURL: env.FreshDatabase(t), RedisURL: env.RedisURL},
+	env := backingtest.ForTest(t)
+	p := startAPI(t, &backing.Env{DatabaseURL: backingtest.FreshDatabase(t, env), RedisURL: env.RedisURL},
 		map[string]string{"BCRYPT_COST": "12", "BCRYPT_CONCURRENCY": "1", "BCRYPT_WAIT": "1ms", "REQUEST_TIMEOUT": "20s"})
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -4,6 +4,7 @@
 //	taskoverflow migrate                      apply database migrations and exit
 //	taskoverflow healthcheck                  exit 0 when /api/v1/health answers 200 (for containers)
 //	taskoverflow config                       print the configuration variables as a Markdown table
+//	taskoverflow version                      print the version (also -version)
 //
 // Configuration comes from the environment; `taskoverflow config` lists it.
 package main
@@ -16,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/version"
 )
 
 func main() {
@@ -41,7 +44,7 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-const usage = `usage: taskoverflow [serve [-backing-dir DIR] | migrate | healthcheck | config]`
+const usage = `usage: taskoverflow [serve [-backing-dir DIR] | migrate | healthcheck | config | version]`
 
 // run runs one subcommand; it returns when the work is done or, for serve,
 // when ctx ends and the server has shut down.
@@ -59,6 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck(ctx, getenv, stdout)
 	case "config":
 		return printConfig(stdout)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, version.Line("taskoverflow"))
+		return nil
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -21,9 +21,10 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/internal/apiproc"
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 func TestRunUsageAndConfigErrors(t *testing.T) {
 	tests := []struct {
@@ -94,7 +95,7 @@ func ownServices(t *testing.T) *backing.Env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	env, err := backing.Start(ctx, backing.Options{NoContainers: true})
+	env, err := backing.Start(ctx, backing.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +128,8 @@ func call(t *testing.T, c *http.Client, method, url, body string) reply {
 // Each todo carries an Idempotency-Key: the one a client could not finish is
 // retried on the next server, and every todo exists exactly once.
 func TestSIGTERMLosesNoAcknowledgedTodo(t *testing.T) {
-	env := backing.ForTest(t)
-	env = &backing.Env{DatabaseURL: env.FreshDatabase(t), RedisURL: env.RedisURL}
+	env := backingtest.ForTest(t)
+	env = &backing.Env{DatabaseURL: backingtest.FreshDatabase(t, env), RedisURL: env.RedisURL}
 	p := startAPI(t, env, nil)
 
 	var mu sync.Mutex

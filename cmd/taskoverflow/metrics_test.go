@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 )
 
 // TestMetricsOnTheirOwnListener: with METRICS_ADDR set, /metrics answers there
 // and is a 404 on the API's listener, which the load balancer routes.
 func TestMetricsOnTheirOwnListener(t *testing.T) {
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	// Port 0: the server picks a free one and logs it.
-	p := startAPI(t, env, map[string]string{"DATABASE_URL": env.FreshDatabase(t), "METRICS_ADDR": "127.0.0.1:0"})
+	p := startAPI(t, env, map[string]string{"DATABASE_URL": backingtest.FreshDatabase(t, env), "METRICS_ADDR": "127.0.0.1:0"})
 	metricsAddr := loggedAddr(t, p.Logs(), "metrics listening")
 	c := &http.Client{Timeout: 10 * time.Second}
 
@@ -41,8 +41,8 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 // TestMetricsOnTheAPIPortByDefault: without METRICS_ADDR the API's port serves
 // /metrics, as the lab and a laptop's Prometheus expect.
 func TestMetricsOnTheAPIPortByDefault(t *testing.T) {
-	env := backing.ForTest(t)
-	p := startAPI(t, env, map[string]string{"DATABASE_URL": env.FreshDatabase(t)})
+	env := backingtest.ForTest(t)
+	p := startAPI(t, env, map[string]string{"DATABASE_URL": backingtest.FreshDatabase(t, env)})
 	c := &http.Client{Timeout: 10 * time.Second}
 	if r := call(t, c, "GET", p.URL+"/metrics", ""); r.status != http.StatusOK || !strings.Contains(r.raw, "http_open_connections") {
 		t.Errorf("/metrics: got %d %.80q, want 200 with the series", r.status, r.raw)
@@ -67,7 +67,7 @@ func loggedAddr(t *testing.T, logs []byte, msg string) string {
 // 127.0.0.1: trusted, its X-Forwarded-Proto: https makes the cookie Secure; the same header
 // from an untrusted peer leaves it plain.
 func TestTrustedProxiesFromTheEnvironment(t *testing.T) {
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	for _, tt := range []struct {
 		trusted string
 		secure  bool
@@ -76,7 +76,7 @@ func TestTrustedProxiesFromTheEnvironment(t *testing.T) {
 		{"172.31.0.0/16", false},
 		{"", false},
 	} {
-		p := startAPI(t, env, map[string]string{"DATABASE_URL": env.FreshDatabase(t), "TRUSTED_PROXIES": tt.trusted})
+		p := startAPI(t, env, map[string]string{"DATABASE_URL": backingtest.FreshDatabase(t, env), "TRUSTED_PROXIES": tt.trusted})
 		c := &http.Client{Timeout: 10 * time.Second}
 		creds := `{"username":"proxied","password":"correct horse"}`
 		if r := call(t, c, "POST", p.URL+"/api/v1/users", creds); r.status != http.StatusCreated {

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +20,7 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/api"
 	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 	"github.com/taskoverflow-lab/taskoverflow/store"
@@ -35,7 +35,7 @@ func setup(getenv func(string) string, stdout io.Writer) (config.Config, *slog.L
 	if err != nil {
 		return cfg, nil, fmt.Errorf("configuration:\n%w", err)
 	}
-	return cfg, logging.New(stdout, cfg.LogFormat, cfg.LogLevel, isTerminal(stdout)), nil
+	return cfg, logging.New(stdout, cfg.LogFormat, cfg.LogLevel, cli.IsTerminal(stdout)), nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -56,7 +56,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		log.Info("starting Postgres and Redis", "dir", dir)
-		env, err := backing.Start(ctx, backing.Options{Dir: dir, NoContainers: true, Logger: log, Getenv: getenv})
+		env, err := backing.Start(ctx, backing.Options{Dir: dir, Logger: log, Getenv: getenv})
 		if err != nil {
 			return fmt.Errorf("backing services: %w", err)
 		}
@@ -65,7 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	logStartup(log, cfg)
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword, cfg.DB, log)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword, storeOptions(cfg.DB), log)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	sessions, err := session.Open(cfg.RedisURL, cfg.Redis, cfg.SessionTTL, log)
+	sessions, err := session.Open(cfg.RedisURL, sessionOptions(cfg.Redis), cfg.SessionTTL, log)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword, cfg.DB, log)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword, storeOptions(cfg.DB), log)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return err
 		}
-		app, err := store.Open(ctx, dbURL, password, cfg.DB, log)
+		app, err := store.Open(ctx, dbURL, password, storeOptions(cfg.DB), log)
 		if err != nil {
 			return err
 		}
@@ -198,13 +198,15 @@ func logStartup(log *slog.Logger, cfg config.Config) {
 		log.Warn("REDIS_MAX_ACTIVE=unlimited: under load every request beyond REDIS_MAX_IDLE dials a new Redis connection",
 			"max_idle", cfg.Redis.MaxIdle)
 	}
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
-		log.Info("file descriptor limit", "soft", lim.Cur, "hard", lim.Max, "max_conns", cfg.MaxConns)
-		if need := uint64(cfg.MaxConns) + uint64(cfg.DB.MaxConns) + 64; !cfg.Redis.Unlimited && need+uint64(cfg.Redis.MaxActive) > lim.Cur {
-			log.Warn("MAX_CONNS and the pools may not fit the file descriptor limit: accept will fail with EMFILE",
-				"soft_limit", lim.Cur, "needed", need+uint64(cfg.Redis.MaxActive))
-		}
+	soft, hard, err := fileLimit()
+	if err != nil {
+		log.Info("file descriptor limit not checked", "reason", err.Error(), "max_conns", cfg.MaxConns)
+		return
+	}
+	log.Info("file descriptor limit", "soft", soft, "hard", hard, "max_conns", cfg.MaxConns)
+	if need := uint64(cfg.MaxConns) + uint64(cfg.DB.MaxConns) + 64; !cfg.Redis.Unlimited && need+uint64(cfg.Redis.MaxActive) > soft {
+		log.Warn("MAX_CONNS and the pools may not fit the file descriptor limit: accept will fail with EMFILE",
+			"soft_limit", soft, "needed", need+uint64(cfg.Redis.MaxActive))
 	}
 }
 
@@ -223,13 +225,4 @@ func dataDir(dir string) (string, error) {
 		return "", fmt.Errorf("-backing-dir %s: %w", dir, err)
 	}
 	return abs, os.MkdirAll(abs, 0o755)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/apiproc"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 // The API started with MAX_CONNS=200 holds 150 connections and serves every one of them. At 400
 // the kernel still completes every handshake and every connection is served, but to serve one
@@ -116,9 +116,9 @@ func TestFDLimitBreaksTheInstance(t *testing.T) {
 // opts.Env on top, and stops it when the test ends.
 func startAPI(ctx context.Context, t *testing.T, opts apiproc.Options) *apiproc.Process {
 	t.Helper()
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	vars := map[string]string{
-		"DATABASE_URL": env.FreshDatabase(t),
+		"DATABASE_URL": backingtest.FreshDatabase(t, env),
 		"REDIS_URL":    env.RedisURL,
 		"LOG_LEVEL":    "info",
 	}

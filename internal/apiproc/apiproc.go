@@ -7,7 +7,6 @@ package apiproc
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -35,7 +34,9 @@ type Options struct {
 	// Stdout, when set, receives a copy of the server's output as it comes.
 	Stdout io.Writer
 	// NoFile, when above zero, sets the server's RLIMIT_NOFILE (soft and
-	// hard) with prlimit(1): the way to give it a low file descriptor limit.
+	// hard): with prlimit(1) on Linux, the shell's ulimit on other Unix
+	// systems; on Windows, which has no such limit, Start returns an error
+	// saying it was not applied.
 	NoFile uint64
 	// ReadyTimeout bounds the wait for /api/v1/ready; 0 means 60 s.
 	ReadyTimeout time.Duration
@@ -86,9 +87,10 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	}
 	name := bin
 	if opts.NoFile > 0 {
-		n := strconv.FormatUint(opts.NoFile, 10)
-		args = append([]string{"--nofile=" + n + ":" + n, "--", bin}, args...)
-		name = "prlimit"
+		var err error
+		if name, args, err = withNoFile(opts.NoFile, bin, args); err != nil {
+			return nil, err
+		}
 	}
 	cmd := exec.Command(name, args...)
 	for k, v := range env {
@@ -101,8 +103,9 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 		w = io.MultiWriter(p.out, opts.Stdout)
 	}
 	cmd.Stdout, cmd.Stderr = w, w
-	// The server dies with us, so that a failed test leaves no process behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// The server dies with us where the platform allows (Linux), so that a
+	// failed test leaves no process behind.
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -160,7 +163,10 @@ func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig)
 // Stop sends SIGTERM and waits for the exit until ctx ends, then kills. It
 // returns the exit error, nil for a clean exit.
 func (p *Process) Stop(ctx context.Context) error {
-	p.Signal(syscall.SIGTERM)
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		p.Kill() // no SIGTERM on Windows
+		return p.err
+	}
 	select {
 	case <-p.done:
 		return p.err
@@ -209,7 +215,7 @@ func removeStale(dir string) {
 		if err != nil {
 			continue
 		}
-		if syscall.Kill(pid, 0) != nil && !errors.Is(syscall.Kill(pid, 0), syscall.EPERM) {
+		if !processAlive(pid) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}

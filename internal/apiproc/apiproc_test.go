@@ -10,17 +10,17 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/apiproc"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 func TestStartServesAndStops(t *testing.T) {
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	p, err := apiproc.Start(ctx, apiproc.Options{
-		Env:    map[string]string{"DATABASE_URL": env.FreshDatabase(t), "REDIS_URL": env.RedisURL},
+		Env:    map[string]string{"DATABASE_URL": backingtest.FreshDatabase(t, env), "REDIS_URL": env.RedisURL},
 		NoFile: 512,
 	})
 	if err != nil {

@@ -1,12 +1,15 @@
-// Package backing gives tests, `make run` and the lab a real Postgres and a
-// real Redis.
+// Package backing gives `make run` (serve -backing-dir), the lab and tests a
+// real Postgres and a real Redis.
 //
-// Start picks, in this order: the URLs in DATABASE_URL and REDIS_URL when both
-// are set; containers through testcontainers-go when a Docker daemon answers;
-// else servers started from the local binaries (initdb/postgres and
-// redis-server) on free loopback ports, in a temporary directory or in
-// Options.Dir, run as the `postgres` user when the caller is root. When none of
-// these is possible the error names what to install.
+// Start uses the URLs in DATABASE_URL and REDIS_URL when both are set, else
+// starts servers from the local binaries (initdb/postgres and redis-server)
+// on free loopback ports, in a temporary directory or in Options.Dir, run as
+// the `postgres` user when the caller is root. The binaries are looked for
+// where people install them (see FindPostgres); when they are missing the
+// error names the install command for the platform.
+//
+// The package links no test machinery: containers and the test fixture live
+// in internal/backingtest, which only tests import.
 package backing
 
 import (
@@ -24,9 +27,8 @@ type Mode string
 
 // The modes Start can choose.
 const (
-	ModeEnv        Mode = "env"            // DATABASE_URL and REDIS_URL given
-	ModeContainers Mode = "testcontainers" // Docker containers
-	ModeLocal      Mode = "local"          // local binaries
+	ModeEnv   Mode = "env"   // DATABASE_URL and REDIS_URL given
+	ModeLocal Mode = "local" // local binaries
 )
 
 // Options tune Start. The zero value starts throwaway servers.
@@ -37,8 +39,6 @@ type Options struct {
 	// Getenv reads DATABASE_URL, REDIS_URL and PG_BIN; nil reads nothing, so
 	// services are always started.
 	Getenv func(string) string
-	// NoContainers skips the Docker check and goes straight to local binaries.
-	NoContainers bool
 	// MaxConnections sets Postgres max_connections; 0 keeps the server default (100).
 	MaxConnections int
 	// Logger receives progress lines; nil discards them.
@@ -72,18 +72,24 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	if db, rd := getenv("DATABASE_URL"), getenv("REDIS_URL"); db != "" && rd != "" {
+	if env, ok := FromEnvironment(getenv); ok {
 		opts.Logger.Info("backing services from the environment")
-		return &Env{Mode: ModeEnv, DatabaseURL: db, RedisURL: rd}, nil
-	}
-	if !opts.NoContainers && dockerAnswers(ctx) {
-		env, err := startContainers(ctx, opts)
-		if err == nil {
-			return env, nil
-		}
-		opts.Logger.Warn("containers did not start; trying local binaries", "err", err)
+		return env, nil
 	}
 	return startLocal(ctx, opts, getenv("PG_BIN"))
+}
+
+// FromEnvironment returns the Env of DATABASE_URL and REDIS_URL when getenv
+// gives both, else false.
+func FromEnvironment(getenv func(string) string) (*Env, bool) {
+	if getenv == nil {
+		return nil, false
+	}
+	db, rd := getenv("DATABASE_URL"), getenv("REDIS_URL")
+	if db == "" || rd == "" {
+		return nil, false
+	}
+	return &Env{Mode: ModeEnv, DatabaseURL: db, RedisURL: rd}, true
 }
 
 func startLocal(ctx context.Context, opts Options, pgBin string) (_ *Env, err error) {
@@ -122,6 +128,10 @@ func startLocal(ctx context.Context, opts Options, pgBin string) (_ *Env, err er
 	env.DatabaseURL, env.RedisURL = pg.URL(), rd.URL()
 	return env, nil
 }
+
+// OnClose has Close call f, before what was registered earlier: the way for
+// another package (containers, in tests) to build an Env of its own.
+func (e *Env) OnClose(f func() error) { e.closers = append(e.closers, f) }
 
 // Close stops what Start started and removes temporary data. It returns the
 // first error met, after trying everything.

@@ -2,45 +2,16 @@ package backing
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gomodule/redigo/redis"
 	"github.com/jackc/pgx/v5"
 )
-
-func TestMain(m *testing.M) { os.Exit(RunTests(m)) }
-
-func TestForTestServesRealServices(t *testing.T) {
-	env := ForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-
-	conn, err := pgx.Connect(ctx, env.FreshDatabase(t))
-	if err != nil {
-		t.Fatalf("connect to a fresh database: %v", err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 0 {
-		t.Errorf("fresh database: got %d tables, want 0", n)
-	}
-
-	rc, err := redis.DialURL(env.RedisURL)
-	if err != nil {
-		t.Fatalf("dial redis: %v", err)
-	}
-	defer rc.Close()
-	if got, err := redis.String(rc.Do("ECHO", "hello")); err != nil || got != "hello" {
-		t.Fatalf("redis ECHO: got %q, %v", got, err)
-	}
-}
 
 // Data written to a kept directory survives a stop and a start, on the same port.
 func TestLocalPostgresRestartKeepsData(t *testing.T) {
@@ -50,7 +21,7 @@ func TestLocalPostgresRestartKeepsData(t *testing.T) {
 	// t.TempDir's directories are private; the server may run as the postgres user.
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755)
-	env, err := Start(ctx, Options{Dir: dir, NoContainers: true})
+	env, err := Start(ctx, Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +74,51 @@ func TestStartFromEnvironment(t *testing.T) {
 	}
 }
 
-func TestMissingBinariesNamed(t *testing.T) {
-	_, err := postgresBinDir("/nonexistent")
+// A second start on a data directory another server holds names that
+// server and its pid, not "did not come up: connection refused"; once the
+// first stops, the directory starts again.
+func TestSecondStartOnOneDirNamesTheHolder(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	first, err := Start(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+
+	second, err := Start(ctx, Options{Dir: dir})
 	if err == nil {
-		t.Fatal("got no error for a PG_BIN without binaries")
+		second.Close()
+		t.Fatal("second start on the same directory: got no error")
 	}
-	if want := "PG_BIN=/nonexistent"; !strings.Contains(err.Error(), want) {
-		t.Errorf("got %q, want it to name %s", err, want)
+	var held *HeldError
+	if !errors.As(err, &held) {
+		t.Fatalf("second start: got %q, want a *HeldError", err)
 	}
+	pgDir := filepath.Join(dir, "postgres")
+	if held.Pid != first.Postgres.Pid() || held.Dir != pgDir || held.Port != first.Postgres.Port() {
+		t.Errorf("HeldError: got pid %d dir %s port %d, want pid %d dir %s port %d",
+			held.Pid, held.Dir, held.Port, first.Postgres.Pid(), pgDir, first.Postgres.Port())
+	}
+	msg := err.Error()
+	for _, want := range []string{"another Postgres server holds " + pgDir, "pid " + strconv.Itoa(first.Postgres.Pid()), "postmaster.pid"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "did not come up") {
+		t.Errorf("message %q blames the start, not the holder", msg)
+	}
+
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	third, err := Start(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("start after the first stopped: %v", err)
+	}
+	third.Close()
 }

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +28,7 @@ type PostgresOptions struct {
 	Port           int    // 0 picks a free one
 	Fsync          bool   // keep fsync on (data kept between runs); off is faster for tests
 	MaxConnections int    // 0 keeps the default (100)
+	Path           string // PATH list searched for the binaries; empty: the process's PATH
 	Logger         *slog.Logger
 }
 
@@ -37,7 +37,7 @@ type PostgresOptions struct {
 type Postgres struct {
 	opts PostgresOptions
 	bin  string
-	cred *syscall.Credential
+	cred *account // the user to run as; nil: ourselves
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -49,7 +49,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	bin, err := postgresBinDir(opts.BinDir)
+	bin, err := searchPath(opts.Path).postgres(opts.BinDir)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (p *Postgres) initdb(ctx context.Context) error {
 	p.opts.Logger.Info("initdb", "dir", p.opts.Dir)
 	cmd := exec.CommandContext(ctx, filepath.Join(p.bin, "initdb"),
 		"-D", p.opts.Dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
+	cmd.SysProcAttr = childAttr(p.cred, syscall.SIGKILL)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("initdb %s: %w\n%s", p.opts.Dir, err, lastLines(out, 10))
 	}
@@ -129,6 +129,9 @@ func (p *Postgres) Start(ctx context.Context) error {
 	if p.opts.MaxConnections > 0 {
 		args = append(args, "-c", "max_connections="+strconv.Itoa(p.opts.MaxConnections))
 	}
+	if err := p.checkNotHeld(); err != nil {
+		return err
+	}
 	logf, err := os.OpenFile(p.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -136,7 +139,9 @@ func (p *Postgres) Start(ctx context.Context) error {
 	defer logf.Close()
 	cmd := exec.Command(filepath.Join(p.bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
+	// Postgres dies with us where the platform can arrange it (Linux): a
+	// killed `make run` or test leaves no server holding the data directory.
+	cmd.SysProcAttr = childAttr(p.cred, syscall.SIGQUIT)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
@@ -151,6 +156,9 @@ func (p *Postgres) Start(ctx context.Context) error {
 	}); err != nil {
 		cmd.Process.Kill()
 		<-done
+		if held := p.checkNotHeld(); held != nil {
+			return held
+		}
 		log, _ := os.ReadFile(p.logPath())
 		return fmt.Errorf("postgres on port %d did not come up: %w\n%s", p.opts.Port, err, lastLines(log, 15))
 	}
@@ -167,13 +175,7 @@ func (p *Postgres) Stop() error {
 	if p.cmd == nil {
 		return nil
 	}
-	p.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Signal(syscall.SIGQUIT)
-		<-p.done
-	}
+	stopProcess(p.cmd.Process, p.done, syscall.SIGINT, 20*time.Second)
 	p.cmd = nil
 	return nil
 }
@@ -181,12 +183,22 @@ func (p *Postgres) Stop() error {
 // Close stops the server; the data directory stays.
 func (p *Postgres) Close() error { return p.Stop() }
 
-func (p *Postgres) createDatabase(ctx context.Context) error {
-	return createDatabase(ctx, p.adminURL(), Database)
+// Pid is the server's process id, 0 while it is stopped.
+func (p *Postgres) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
 }
 
-// createDatabase creates name on the server of adminURL unless it exists.
-func createDatabase(ctx context.Context, adminURL, name string) error {
+func (p *Postgres) createDatabase(ctx context.Context) error {
+	return CreateDatabase(ctx, p.adminURL(), Database)
+}
+
+// CreateDatabase creates name on the server of adminURL unless it exists.
+func CreateDatabase(ctx context.Context, adminURL, name string) error {
 	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return err
@@ -207,7 +219,7 @@ func (p *Postgres) chown(path string) error {
 	if p.cred == nil {
 		return nil
 	}
-	return os.Chown(path, int(p.cred.Uid), int(p.cred.Gid))
+	return os.Chown(path, p.cred.uid, p.cred.gid)
 }
 
 // checkReachable tells, when the server runs as another user, which parent
@@ -234,51 +246,35 @@ func (p *Postgres) checkReachable(dir string) error {
 	}
 }
 
-// postgresBinDir finds the directory holding initdb and postgres: dir when
-// given, else the newest /usr/lib/postgresql/*/bin, else the PATH.
-func postgresBinDir(dir string) (string, error) {
-	var candidates []string
-	if dir != "" {
-		candidates = []string{dir}
-	} else {
-		found, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-		sort.Slice(found, func(i, j int) bool { return versionOf(found[i]) > versionOf(found[j]) })
-		candidates = found
-		if path, err := exec.LookPath("postgres"); err == nil {
-			candidates = append(candidates, filepath.Dir(path))
-		}
-	}
-	for _, c := range candidates {
-		if isExecutable(filepath.Join(c, "postgres")) && isExecutable(filepath.Join(c, "initdb")) {
-			return c, nil
-		}
-	}
-	if dir != "" {
-		return "", fmt.Errorf("no initdb and postgres in PG_BIN=%s", dir)
-	}
-	return "", errors.New("no Postgres server binaries found: install them (Debian: apt-get install -y postgresql) or set PG_BIN, or set DATABASE_URL and REDIS_URL")
-}
-
-func versionOf(binDir string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
-	return n
-}
-
-func isExecutable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
-}
-
 // postgresCredential is the `postgres` user, which initdb and postgres need
 // when the caller is root: both refuse to run as root.
-func postgresCredential() (*syscall.Credential, error) {
+func postgresCredential() (*account, error) {
 	u, err := user.Lookup("postgres")
 	if err != nil {
 		return nil, errors.New("running as root, Postgres must run as the `postgres` user, and there is none (Debian: apt-get install -y postgresql creates it)")
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	return &account{uid: uid, gid: gid}, nil
+}
+
+// account is a user a server runs as.
+type account struct{ uid, gid int }
+
+// stopProcess sends sig, waits up to grace for done, then kills. Where the
+// platform cannot deliver sig (Windows), it kills at once.
+func stopProcess(proc *os.Process, done <-chan struct{}, sig os.Signal, grace time.Duration) {
+	if err := proc.Signal(sig); err != nil {
+		proc.Kill()
+		<-done
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(grace):
+		proc.Kill()
+		<-done
+	}
 }
 
 // freePort asks the kernel for a free loopback port.

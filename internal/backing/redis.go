@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -20,6 +21,7 @@ type RedisOptions struct {
 	Dir     string // working directory (append-only file when Persist)
 	Port    int    // 0 picks a free one
 	Persist bool   // keep data between runs (appendonly); off for tests
+	Path    string // PATH list searched for redis-server; empty: the process's PATH
 	Logger  *slog.Logger
 }
 
@@ -39,9 +41,9 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	bin, err := exec.LookPath("redis-server")
+	bin, err := searchPath(opts.Path).redis()
 	if err != nil {
-		return nil, fmt.Errorf("no redis-server found: install it (Debian: apt-get install -y redis-server), or set DATABASE_URL and REDIS_URL")
+		return nil, err
 	}
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, err
@@ -75,7 +77,7 @@ func (r *Redis) Start(ctx context.Context) error {
 	if r.opts.Persist {
 		appendonly = "yes"
 	}
-	logPath := r.opts.Dir + "/redis.log"
+	logPath := filepath.Join(r.opts.Dir, "redis.log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -85,7 +87,7 @@ func (r *Redis) Start(ctx context.Context) error {
 		"--save", "", "--appendonly", appendonly, "--dir", r.opts.Dir,
 		"--daemonize", "no", "--protected-mode", "no", "--logfile", "")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
+	cmd.SysProcAttr = childAttr(nil, syscall.SIGTERM)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
@@ -117,13 +119,7 @@ func (r *Redis) Stop() error {
 	if r.cmd == nil {
 		return nil
 	}
-	r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-	case <-time.After(10 * time.Second):
-		r.cmd.Process.Kill()
-		<-r.done
-	}
+	stopProcess(r.cmd.Process, r.done, syscall.SIGTERM, 10*time.Second)
 	r.cmd = nil
 	return nil
 }

@@ -1,9 +1,9 @@
 package conncheck
 
 import (
+	"errors"
 	"fmt"
 	"os"
-	"syscall"
 )
 
 // fdMargin is the number of descriptors kept free for everything a check needs besides its
@@ -19,10 +19,17 @@ type FDLimit struct {
 	Open int `json:"open"`
 	// Need is Open + the connections + a small margin.
 	Need int `json:"need"`
+	// NotApplied, when set, says why there is no limit to read or raise
+	// (Windows has no RLIMIT_NOFILE); Soft and Hard are then 0.
+	NotApplied string `json:"not_applied,omitempty"`
 }
 
-// Fits reports whether the check's connections fit in the soft limit.
-func (l FDLimit) Fits() bool { return uint64(l.Need) <= l.Soft }
+// Fits reports whether the check's connections fit in the soft limit; they
+// do where the platform has no such limit.
+func (l FDLimit) Fits() bool { return l.NotApplied != "" || uint64(l.Need) <= l.Soft }
+
+// errNoRLimit is RaiseFDLimit's error where the platform has no RLIMIT_NOFILE.
+var errNoRLimit = errors.New("this platform has no RLIMIT_NOFILE: the descriptor limit was neither read nor raised")
 
 // FDLimitError is returned by Run when the connections cannot fit in this process's
 // RLIMIT_NOFILE and Config.WarnFD is false.
@@ -36,38 +43,26 @@ func (e *FDLimitError) Error() string {
 		e.Connections, e.Limit.Soft, e.Limit.Hard, e.Limit.Open, e.Limit.Need)
 }
 
-// RaiseFDLimit raises this process's RLIMIT_NOFILE soft limit to its hard limit and returns both.
-// On error it returns the limits as they were.
-func RaiseFDLimit() (soft, hard uint64, err error) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, 0, fmt.Errorf("read RLIMIT_NOFILE: %w", err)
-	}
-	if lim.Cur < lim.Max {
-		raised := syscall.Rlimit{Cur: lim.Max, Max: lim.Max}
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
-			return lim.Cur, lim.Max, fmt.Errorf("raise RLIMIT_NOFILE to %d: %w", lim.Max, err)
-		}
-		lim = raised
-	}
-	return lim.Cur, lim.Max, nil
-}
-
-// openFDs counts this process's open descriptors, or returns 0 where /proc is missing.
+// openFDs counts this process's open descriptors, or returns 0 where neither /proc/self/fd
+// (Linux) nor /dev/fd (macOS) lists them.
 func openFDs() int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0
+	for _, dir := range []string{"/proc/self/fd", "/dev/fd"} {
+		if entries, err := os.ReadDir(dir); err == nil {
+			return len(entries)
+		}
 	}
-	return len(entries)
+	return 0
 }
 
 // prepareFDs raises the soft limit and says whether n connections fit.
 func prepareFDs(n int) (FDLimit, error) {
 	soft, hard, err := RaiseFDLimit()
+	open := openFDs()
+	if errors.Is(err, errNoRLimit) {
+		return FDLimit{Open: open, Need: open + n + fdMargin, NotApplied: err.Error()}, nil
+	}
 	if err != nil && soft == 0 {
 		return FDLimit{}, err
 	}
-	open := openFDs()
 	return FDLimit{Soft: soft, Hard: hard, Open: open, Need: open + n + fdMargin}, nil
 }

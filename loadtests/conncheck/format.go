@@ -52,6 +52,9 @@ func (r Report) Text() string {
 		}
 		b.WriteString("\n")
 	}
+	if r.FDLimit.NotApplied != "" {
+		fmt.Fprintf(&b, "File descriptor limit not applied: %s\n", r.FDLimit.NotApplied)
+	}
 	if r.Interrupted {
 		b.WriteString("Interrupted before the end of the check\n")
 	}

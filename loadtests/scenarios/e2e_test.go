@@ -9,23 +9,23 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/apiproc"
-	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
 )
 
-func TestMain(m *testing.M) { os.Exit(backing.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(backingtest.RunTests(m)) }
 
 // startAPI starts the real API server on a fresh database and stops it when
 // the test ends.
 func startAPI(t *testing.T) *apiproc.Process {
 	t.Helper()
-	env := backing.ForTest(t)
+	env := backingtest.ForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	p, err := apiproc.Start(ctx, apiproc.Options{Env: map[string]string{
-		"DATABASE_URL": env.FreshDatabase(t),
+		"DATABASE_URL": backingtest.FreshDatabase(t, env),
 		"REDIS_URL":    env.RedisURL,
 		"BCRYPT_COST":  "4",
 	}})

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -37,8 +36,7 @@ func ChildMain(spec string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if nofile > 0 {
-		lim := syscall.Rlimit{Cur: nofile, Max: nofile}
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		if err := setNoFile(nofile); err != nil {
 			fmt.Fprintf(stderr, "testserver: set RLIMIT_NOFILE to %d: %v\n", nofile, err)
 			return 1
 		}
@@ -56,13 +54,15 @@ func ChildMain(spec string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// openFDs counts this process's open descriptors, not counting the one used to list them.
+// openFDs counts this process's open descriptors, not counting the one used to list them, or
+// returns 0 where neither /proc/self/fd (Linux) nor /dev/fd (macOS) lists them.
 func openFDs() int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0
+	for _, dir := range []string{"/proc/self/fd", "/dev/fd"} {
+		if entries, err := os.ReadDir(dir); err == nil {
+			return len(entries) - 1
+		}
 	}
-	return len(entries) - 1
+	return 0
 }
 
 // Child is a server running in a child process.

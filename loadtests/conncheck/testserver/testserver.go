@@ -19,10 +19,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -152,19 +150,7 @@ func listenBacklog(backlog int) (net.Listener, error) {
 	if backlog <= 0 {
 		return net.Listen("tcp", "127.0.0.1:0")
 	}
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	f := os.NewFile(uintptr(fd), "listener")
-	defer f.Close()
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		return nil, os.NewSyscallError("bind", err)
-	}
-	if err := syscall.Listen(fd, backlog); err != nil {
-		return nil, os.NewSyscallError("listen", err)
-	}
-	return net.FileListener(f)
+	return listenWithBacklog(backlog)
 }
 
 // serveUntil serves on ln until ctx ends or in reaches EOF.

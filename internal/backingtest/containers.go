@@ -1,4 +1,4 @@
-package backing
+package backingtest
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
 	tcredis "github.com/testcontainers/testcontainers-go/modules/redis"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
 )
 
 // Images used when a Docker daemon answers; the same majors as docker-compose.yml.
@@ -30,15 +32,15 @@ func dockerAnswers(ctx context.Context) bool {
 	return p.Health(ctx) == nil
 }
 
-func startContainers(ctx context.Context, opts Options) (_ *Env, err error) {
-	env := &Env{Mode: ModeContainers}
+func startContainers(ctx context.Context, opts backing.Options) (_ *backing.Env, err error) {
+	env := &backing.Env{Mode: ModeContainers}
 	defer func() {
 		if err != nil {
 			env.Close()
 		}
 	}()
 	pgOpts := []testcontainers.ContainerCustomizer{
-		tcpostgres.WithDatabase(Database), tcpostgres.WithUsername("postgres"),
+		tcpostgres.WithDatabase(backing.Database), tcpostgres.WithUsername("postgres"),
 		tcpostgres.WithPassword("postgres"), tcpostgres.BasicWaitStrategies(),
 	}
 	if opts.MaxConnections > 0 {
@@ -46,7 +48,7 @@ func startContainers(ctx context.Context, opts Options) (_ *Env, err error) {
 	}
 	pg, err := tcpostgres.Run(ctx, postgresImage, pgOpts...)
 	if pg != nil {
-		env.closers = append(env.closers, func() error { return testcontainers.TerminateContainer(pg) })
+		env.OnClose(func() error { return testcontainers.TerminateContainer(pg) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres container: %w", err)
@@ -56,7 +58,7 @@ func startContainers(ctx context.Context, opts Options) (_ *Env, err error) {
 	}
 	rd, err := tcredis.Run(ctx, redisImage)
 	if rd != nil {
-		env.closers = append(env.closers, func() error { return testcontainers.TerminateContainer(rd) })
+		env.OnClose(func() error { return testcontainers.TerminateContainer(rd) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("redis container: %w", err)
@@ -64,6 +66,8 @@ func startContainers(ctx context.Context, opts Options) (_ *Env, err error) {
 	if env.RedisURL, err = rd.ConnectionString(ctx); err != nil {
 		return nil, err
 	}
-	opts.Logger.Info("backing services in containers", "env", env.String())
+	if opts.Logger != nil {
+		opts.Logger.Info("backing services in containers", "env", env.String())
+	}
 	return env, nil
 }
