@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
@@ -30,9 +31,9 @@ type outcome struct {
 	conn    *conncheck.Report
 }
 
-// Plan runs a bundled load plan (package scenarios) against each API
+// PlanWorkload runs a bundled load plan (package scenarios) against each API
 // instance side by side, and merges their summaries.
-type Plan struct {
+type PlanWorkload struct {
 	// Name is the bundled plan, such as "website".
 	Name   string
 	Params scenarios.Params
@@ -43,7 +44,7 @@ type Plan struct {
 }
 
 // String names the plan and the parameters it runs with.
-func (p Plan) String() string {
+func (p PlanWorkload) String() string {
 	var parts []string
 	if p.Params.Variant != "" {
 		parts = append(parts, p.Params.Variant)
@@ -73,7 +74,7 @@ func (p Plan) String() string {
 	return s
 }
 
-func (p Plan) run(ctx context.Context, urls []string, progress io.Writer, label string) (outcome, error) {
+func (p PlanWorkload) run(ctx context.Context, urls []string, progress io.Writer, label string) (outcome, error) {
 	b, ok := scenarios.Lookup(p.Name)
 	if !ok {
 		return outcome{}, fmt.Errorf("no bundled plan %q", p.Name)
@@ -126,7 +127,7 @@ func tickPrinter(w io.Writer, label string, instances int) func(loadtests.Progre
 			suffix = fmt.Sprintf(" (instance 1 of %d)", instances)
 		}
 		fmt.Fprintf(w, "  %s %5s  %d VUs  %d requests, %d failed%s\n",
-			label, fmtDuration(p.Elapsed), p.VUs, p.Requests, p.Failed, suffix)
+			label, cli.FormatDuration(p.Elapsed), p.VUs, p.Requests, p.Failed, suffix)
 	}
 }
 

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/capacity"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
 func runCapacity(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("lab capacity", "lab capacity [flags]", stderr)
-	var in lab.CapacityInput
+	var in capacity.Input
 	fs.Float64Var(&in.CPU, "cpu", 0, "vCPUs per task (default 1, the practical's task; or task_cpu/1024 from --tfvars)")
 	fs.IntVar(&in.Tasks, "tasks", 0, "tasks serving the load (default 1, or desired_count)")
 	fs.IntVar(&in.MaxTasks, "max-tasks", 0, "most tasks autoscaling runs, each with its pools (default --tasks, or max_count)")
@@ -43,7 +43,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if *dbMemory != "" {
-		b, err := lab.ParseBytes(*dbMemory)
+		b, err := capacity.ParseBytes(*dbMemory)
 		if err != nil {
 			return usageErr("--db-memory: %v", err)
 		}
@@ -90,7 +90,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return usageErr("--tfvars: %v", err)
 		}
-		v, err := lab.ReadTFVars(*tfvars, src)
+		v, err := capacity.ReadTFVars(*tfvars, src)
 		if err != nil {
 			return usageErr("--tfvars: %v", err)
 		}
@@ -98,11 +98,11 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 			return usageErr("--tfvars %s: %v", *tfvars, err)
 		}
 	}
-	rep, err := lab.Capacity(in)
+	rep, err := capacity.Compute(in)
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if err := lab.WriteCapacity(stdout, rep); err != nil {
+	if err := capacity.Write(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "lab capacity: %v\n", err)
 		return exitFailure
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/report"
 )
 
 func runList(args []string, stdout, stderr io.Writer) int {
@@ -83,13 +84,17 @@ func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			continue
 		}
 		results = append(results, res)
-		lab.WriteText(stdout, res)
+		if err := report.WriteFiles(res); err != nil {
+			fmt.Fprintf(stderr, "lab run: %v\n", err)
+			code = exitFailure
+		}
+		report.WriteText(stdout, res)
 		if !res.OK() {
 			code = exitFailure
 		}
 	}
 	if len(results) > 0 {
-		if err := lab.WriteIndex(dir, results); err != nil {
+		if err := report.WriteIndex(dir, results); err != nil {
 			fmt.Fprintf(stderr, "lab run: %v\n", err)
 			code = exitFailure
 		}

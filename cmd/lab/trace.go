@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/trace"
 )
 
 // listFlag collects a repeatable string flag.
@@ -30,9 +30,9 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	id := pos[0]
-	var lines []lab.TraceLine
+	var lines []trace.Line
 	if len(logs) == 0 {
-		if lines, err = lab.Trace(stdin, "", id); err != nil {
+		if lines, err = trace.Read(stdin, "", id); err != nil {
 			fmt.Fprintf(stderr, "lab trace: stdin: %v\n", err)
 			return exitFailure
 		}
@@ -65,7 +65,7 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if len(files) > 1 {
 			source = filepath.Base(p)
 		}
-		got, err := lab.Trace(f, source, id)
+		got, err := trace.Read(f, source, id)
 		f.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "lab trace: %s: %v\n", p, err)
@@ -73,8 +73,8 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		lines = append(lines, got...)
 	}
-	lab.SortTrace(lines)
-	if err := lab.WriteTrace(stdout, id, lines); err != nil {
+	trace.Sort(lines)
+	if err := trace.Write(stdout, id, lines); err != nil {
 		fmt.Fprintf(stderr, "lab trace: %v\n", err)
 		return exitFailure
 	}

@@ -1,4 +1,7 @@
-package lab
+// Package report writes a lab case's results for a person: the side-by-side
+// text the command prints, report.md, a self-contained report.html with
+// both runs' charts, verdict.json, and the index of a lab run.
+package report
 
 import (
 	"encoding/json"
@@ -10,6 +13,10 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 )
 
 // series is one line of a chart: a value per second since the run started.
@@ -20,7 +27,7 @@ type series struct {
 
 // sampleSeries returns a sample series of run as a line: the value, or with
 // rate its increase per second.
-func sampleSeries(run *Run, c Chart) series {
+func sampleSeries(run *lab.SetupRun, c lab.Chart) series {
 	var out series
 	scale := c.Scale
 	if scale == 0 {
@@ -50,7 +57,7 @@ func sampleSeries(run *Run, c Chart) series {
 
 // loadSeries returns the load's requests per second, failures per second
 // and p95 latency (ms) per second, on the run's clock.
-func loadSeries(run *Run) (rps, failed, p95 series) {
+func loadSeries(run *lab.SetupRun) (rps, failed, p95 series) {
 	if run.Summary == nil {
 		return
 	}
@@ -67,11 +74,11 @@ func loadSeries(run *Run) (rps, failed, p95 series) {
 }
 
 // commonCharts are drawn for every case, after its own.
-func commonCharts() []Chart {
-	return []Chart{
-		{Title: "API CPU", Series: SeriesCPUPercent, Unit: "%"},
-		{Title: "API resident memory", Series: SeriesRSSBytes, Scale: 1.0 / (1 << 20), Unit: "MiB"},
-		{Title: "API open file descriptors", Series: SeriesFDs},
+func commonCharts() []lab.Chart {
+	return []lab.Chart{
+		{Title: "API CPU", Series: sample.SeriesCPUPercent, Unit: "%"},
+		{Title: "API resident memory", Series: sample.SeriesRSSBytes, Scale: 1.0 / (1 << 20), Unit: "MiB"},
+		{Title: "API open file descriptors", Series: sample.SeriesFDs},
 	}
 }
 
@@ -82,72 +89,72 @@ type figureRow struct {
 }
 
 // loadRows are the load's figures of both runs.
-func loadRows(b, f *Run) []figureRow {
+func loadRows(b, f *lab.SetupRun) []figureRow {
 	var rows []figureRow
-	add := func(name string, get func(*Run) string) {
+	add := func(name string, get func(*lab.SetupRun) string) {
 		rows = append(rows, figureRow{name, get(b), get(f)})
 	}
 	if b.Summary != nil || f.Summary != nil {
-		sum := func(fn func(*Run) string) func(*Run) string {
-			return func(r *Run) string {
+		sum := func(fn func(*lab.SetupRun) string) func(*lab.SetupRun) string {
+			return func(r *lab.SetupRun) string {
 				if r.Summary == nil {
 					return "-"
 				}
 				return fn(r)
 			}
 		}
-		add("requests", sum(func(r *Run) string { t, _ := r.Requests(); return fmt.Sprint(t) }))
-		add("requests/s", sum(func(r *Run) string {
+		add("requests", sum(func(r *lab.SetupRun) string { t, _ := r.Requests(); return fmt.Sprint(t) }))
+		add("requests/s", sum(func(r *lab.SetupRun) string {
 			t, _ := r.Requests()
-			return fmtNum(float64(t) / r.Elapsed.Seconds())
+			return cli.FormatNumber(float64(t) / r.Elapsed.Seconds())
 		}))
-		add("failed requests", sum(func(r *Run) string {
+		add("failed requests", sum(func(r *lab.SetupRun) string {
 			_, failed := r.Requests()
 			return fmt.Sprintf("%d (%.2f%%)", failed, 100*r.FailedRate())
 		}))
-		add("p50 / p95 / p99", sum(func(r *Run) string {
+		add("p50 / p95 / p99", sum(func(r *lab.SetupRun) string {
 			h := r.Summary.Total().Duration
-			return fmt.Sprintf("%s / %s / %s", fmtDuration(h.Percentile(50)), fmtDuration(h.Percentile(95)), fmtDuration(h.Percentile(99)))
+			return fmt.Sprintf("%s / %s / %s", cli.FormatDuration(h.Percentile(50)), cli.FormatDuration(h.Percentile(95)), cli.FormatDuration(h.Percentile(99)))
 		}))
-		add("checks passed", sum(func(r *Run) string {
+		add("checks passed", sum(func(r *lab.SetupRun) string {
 			c := r.Summary.ChecksTotal()
 			if c.Pass+c.Fail == 0 {
 				return "-"
 			}
 			return fmt.Sprintf("%.2f%% (%d of %d)", 100*(1-r.CheckFailRate()), c.Pass, c.Pass+c.Fail)
 		}))
-		add("iterations (complete / interrupted)", sum(func(r *Run) string {
+		add("iterations (complete / interrupted)", sum(func(r *lab.SetupRun) string {
 			return fmt.Sprintf("%d / %d", r.Summary.Iterations.Complete, r.Summary.Iterations.Interrupted)
 		}))
 	}
 	if b.Conn != nil || f.Conn != nil {
-		conn := func(fn func(*Run) string) func(*Run) string {
-			return func(r *Run) string {
+		conn := func(fn func(*lab.SetupRun) string) func(*lab.SetupRun) string {
+			return func(r *lab.SetupRun) string {
 				if r.Conn == nil {
 					return "-"
 				}
 				return fn(r)
 			}
 		}
-		add("connections established / tried", conn(func(r *Run) string {
+		add("connections established / tried", conn(func(r *lab.SetupRun) string {
 			return fmt.Sprintf("%d / %d", r.Conn.Final.Established, r.Conn.Connections)
 		}))
-		add("connections served (HTTP probe)", conn(func(r *Run) string { return fmt.Sprint(r.Conn.Final.Served) }))
-		add("connection errors", conn(func(r *Run) string { return fmtCauses(r.Conn.Errors) }))
-		add("closed by the server", conn(func(r *Run) string { return fmtCauses(r.Conn.ClosedBy) }))
+		add("connections served (HTTP probe)", conn(func(r *lab.SetupRun) string { return fmt.Sprint(r.Conn.Final.Served) }))
+		add("connection errors", conn(func(r *lab.SetupRun) string { return fmtCauses(r.Conn.Errors) }))
+		add("closed by the server", conn(func(r *lab.SetupRun) string { return fmtCauses(r.Conn.ClosedBy) }))
 	}
-	peak := func(series string, scale float64, unit string) func(*Run) string {
-		return func(r *Run) string { return fmtNum(r.Peak(series)*scale) + unit }
+	peak := func(series string, scale float64, unit string) func(*lab.SetupRun) string {
+		return func(r *lab.SetupRun) string { return cli.FormatNumber(r.Peak(series)*scale) + unit }
 	}
-	add("health checks failed", func(r *Run) string {
-		return fmt.Sprintf("%s of %s", fmtNum(r.Sum(SeriesHealthFailed)), fmtNum(r.Sum(SeriesHealthChecks)))
+	add("health checks failed", func(r *lab.SetupRun) string {
+		return fmt.Sprintf("%s of %s", cli.FormatNumber(r.Sum(sample.SeriesHealthFailed)), cli.FormatNumber(r.Sum(sample.SeriesHealthChecks)))
 	})
-	add("peak API CPU", peak(SeriesCPUPercent, 1, "%"))
-	add("peak API RSS", peak(SeriesRSSBytes, 1.0/(1<<20), " MiB"))
-	add("peak API open fds", peak(SeriesFDs, 1, ""))
-	add("peak Postgres connections", peak(SeriesPGConnections, 1, ""))
-	add("peak Redis connected clients", peak(SeriesRedisClients, 1, ""))
-	add("API CPU limit", func(r *Run) string { return r.CPU })
+	add("peak API CPU", peak(sample.SeriesCPUPercent, 1, "%"))
+	add("peak API RSS", peak(sample.SeriesRSSBytes, 1.0/(1<<20), " MiB"))
+	add("peak API open fds", peak(sample.SeriesFDs, 1, ""))
+	add("peak Postgres connections", peak(sample.SeriesPGConnections, 1, ""))
+	add("peak Redis connected clients", peak(sample.SeriesRedisClients, 1, ""))
+	add("API CPU limit", func(r *lab.SetupRun) string { return r.CPU })
 	return rows
 }
 
@@ -169,7 +176,7 @@ func fmtCauses[K ~string](m map[K]int) string {
 }
 
 // verdictLine says in words what the verdict and the control found.
-func verdictLine(res *Result) string {
+func verdictLine(res *lab.Result) string {
 	var b strings.Builder
 	switch {
 	case res.Verdict.Passed():
@@ -198,12 +205,12 @@ func mark(pass bool) string {
 
 // WriteText prints a case's result side by side: the figures with their
 // rules, the load and server figures, and the verdict.
-func WriteText(w io.Writer, res *Result) error {
+func WriteText(w io.Writer, res *lab.Result) error {
 	fmt.Fprintf(w, "\n%s (%s)\n", res.Case.Name, res.Case.Source)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  \tbroken\tfixed\trule\t\n")
-	for _, c := range res.Verdict.Checks {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.Name, fmtNum(c.Broken)+c.Unit, fmtNum(c.Fixed)+c.Unit, c.Rule, mark(c.Pass))
+	for _, c := range res.Verdict.Rules {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.Name, lab.WithUnit(c.Broken, c.Unit), lab.WithUnit(c.Fixed, c.Unit), c.Rule, mark(c.Pass))
 	}
 	fmt.Fprintf(tw, "  \t\t\t\t\n")
 	for _, r := range loadRows(res.Broken, res.Fixed) {
@@ -221,8 +228,8 @@ type resultFile struct {
 	Case    string             `json:"case"`
 	Source  string             `json:"source"`
 	OK      bool               `json:"ok"`
-	Verdict Verdict            `json:"verdict"`
-	Control Verdict            `json:"control"`
+	Verdict lab.Verdict        `json:"verdict"`
+	Control lab.Verdict        `json:"control"`
 	Runs    map[string]runFile `json:"runs"`
 }
 
@@ -233,11 +240,15 @@ type runFile struct {
 	Elapsed  float64   `json:"elapsed_s"`
 }
 
-// writeResults writes verdict.json, report.md and report.html into res.Dir.
-func writeResults(res *Result) error {
+// WriteFiles writes verdict.json, report.md and report.html into res.Dir.
+// It writes nothing when res.Dir is empty.
+func WriteFiles(res *lab.Result) error {
+	if res.Dir == "" {
+		return nil
+	}
 	vf := resultFile{Case: res.Case.Name, Source: res.Case.Source, OK: res.OK(), Verdict: res.Verdict, Control: res.Control,
 		Runs: map[string]runFile{}}
-	for _, r := range []*Run{res.Broken, res.Fixed} {
+	for _, r := range []*lab.SetupRun{res.Broken, res.Fixed} {
 		vf.Runs[r.Label] = runFile{Settings: r.Setup.Describe(), CPU: r.CPU, Start: r.Start, Elapsed: r.Elapsed.Seconds()}
 	}
 	b, err := json.MarshalIndent(vf, "", "  ")
@@ -271,7 +282,7 @@ func writeResults(res *Result) error {
 
 // WriteMarkdown writes a case's report: the incident, both setups, the
 // judged figures, the load and server figures, and the verdict.
-func WriteMarkdown(w io.Writer, res *Result) error {
+func WriteMarkdown(w io.Writer, res *lab.Result) error {
 	c := res.Case
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("# %s\n\n", c.Name)
@@ -282,14 +293,14 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 	}
 	p("\n\n## Verdict\n\n%s.\n\n", verdictLine(res))
 	p("| figure | broken | fixed | rule | |\n|---|---|---|---|---|\n")
-	for _, ch := range res.Verdict.Checks {
-		p("| %s | %s | %s | %s | %s |\n", ch.Name, fmtNum(ch.Broken)+ch.Unit, fmtNum(ch.Fixed)+ch.Unit, ch.Rule, mark(ch.Pass))
+	for _, ch := range res.Verdict.Rules {
+		p("| %s | %s | %s | %s | %s |\n", ch.Name, lab.WithUnit(ch.Broken, ch.Unit), lab.WithUnit(ch.Fixed, ch.Unit), ch.Rule, mark(ch.Pass))
 	}
 	p("\n## Setups\n\n| | broken | fixed |\n|---|---|---|\n")
 	p("| what | %s | %s |\n", res.Broken.Setup.Summary, res.Fixed.Setup.Summary)
 	p("| settings | %s | %s |\n", strings.Join(res.Broken.Setup.Describe(), "<br>"), strings.Join(res.Fixed.Setup.Describe(), "<br>"))
 	p("| started | %s | %s |\n", res.Broken.Start.Format(time.RFC3339), res.Fixed.Start.Format(time.RFC3339))
-	p("| load lasted | %s | %s |\n", fmtDuration(res.Broken.Elapsed), fmtDuration(res.Fixed.Elapsed))
+	p("| load lasted | %s | %s |\n", cli.FormatDuration(res.Broken.Elapsed), cli.FormatDuration(res.Fixed.Elapsed))
 	p("\n## Measured\n\n| | broken | fixed |\n|---|---|---|\n")
 	for _, r := range loadRows(res.Broken, res.Fixed) {
 		p("| %s | %s | %s |\n", r.Name, r.Broken, r.Fixed)
@@ -302,7 +313,7 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 
 // WriteIndex writes dir/index.md: one table of every case run, its judged
 // figures side by side and its verdict.
-func WriteIndex(dir string, results []*Result) error {
+func WriteIndex(dir string, results []*lab.Result) error {
 	f, err := os.Create(filepath.Join(dir, "index.md"))
 	if err != nil {
 		return err
@@ -310,12 +321,12 @@ func WriteIndex(dir string, results []*Result) error {
 	fmt.Fprintf(f, "# Bottleneck lab, %s\n\n", filepath.Base(dir))
 	fmt.Fprintf(f, "| case | figure | broken | fixed | rule | |\n|---|---|---|---|---|---|\n")
 	for _, res := range results {
-		for i, ch := range res.Verdict.Checks {
+		for i, ch := range res.Verdict.Rules {
 			name := ""
 			if i == 0 {
 				name = fmt.Sprintf("[%s](%s/report.md)", res.Case.Name, res.Case.Name)
 			}
-			fmt.Fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", name, ch.Name, fmtNum(ch.Broken)+ch.Unit, fmtNum(ch.Fixed)+ch.Unit, ch.Rule, mark(ch.Pass))
+			fmt.Fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", name, ch.Name, lab.WithUnit(ch.Broken, ch.Unit), lab.WithUnit(ch.Fixed, ch.Unit), ch.Rule, mark(ch.Pass))
 		}
 	}
 	fmt.Fprintf(f, "\n")

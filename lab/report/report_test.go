@@ -1,4 +1,4 @@
-package lab
+package report
 
 import (
 	"bytes"
@@ -8,22 +8,51 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
+// run builds a run of requests that each took latency, with samples: the
+// values of successive samples, and counters' first and last values.
+func run(label string, requests int, latency time.Duration, perSample map[string][]float64, counters map[string][2]float64) *lab.SetupRun {
+	r := &lab.SetupRun{Label: label, Elapsed: 10 * time.Second}
+	first := sample.Sample{T: 0, Values: map[string]float64{}}
+	last := sample.Sample{T: r.Elapsed, Values: map[string]float64{}}
+	for k, v := range counters {
+		first.Values[k], last.Values[k] = v[0], v[1]
+	}
+	r.Samples = append(r.Samples, first)
+	for k, vs := range perSample {
+		for i, v := range vs {
+			r.Samples = append(r.Samples, sample.Sample{T: time.Duration(i+1) * time.Second, Values: map[string]float64{k: v}})
+		}
+	}
+	r.Samples = append(r.Samples, last)
+	h := metrics.NewHistogram()
+	for range requests {
+		h.Record(latency)
+	}
+	r.Summary = &metrics.Summary{Requests: map[string]*metrics.RequestStats{"GET /api/v1/todos": {Count: int64(requests), Duration: h}}}
+	return r
+}
+
 // fakeResult is a judged db-saturation result built from figures.
-func fakeResult(t *testing.T) *Result {
+func fakeResult(t *testing.T) *lab.Result {
 	t.Helper()
-	c, _ := Lookup("db-saturation")
-	broken := figures{requests: 100, latency: 2 * time.Second,
-		perSample: map[string][]float64{SeriesHealthFailed: {1, 1, 0}, "pgxpool_acquired_conns": {2, 2, 2}, SeriesCPUPercent: {90, 95, 80}},
-		counters:  map[string][2]float64{"pgxpool_acquire_count_total": {0, 100}, "pgxpool_empty_acquire_wait_seconds_total": {0, 150}}}.run("broken")
-	fixed := figures{requests: 1000, latency: 50 * time.Millisecond,
-		perSample: map[string][]float64{SeriesHealthFailed: {0, 0, 0}, "pgxpool_acquired_conns": {5, 6, 4}, SeriesCPUPercent: {60, 70, 65}},
-		counters:  map[string][2]float64{"pgxpool_acquire_count_total": {0, 1000}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1}}}.run("fixed")
+	c, _ := lab.Lookup("db-saturation")
+	broken := run("broken", 100, 2*time.Second,
+		map[string][]float64{sample.SeriesHealthFailed: {1, 1, 0}, "pgxpool_acquired_conns": {2, 2, 2}, sample.SeriesCPUPercent: {90, 95, 80}},
+		map[string][2]float64{"pgxpool_acquire_count_total": {0, 100}, "pgxpool_empty_acquire_wait_seconds_total": {0, 150}})
+	fixed := run("fixed", 1000, 50*time.Millisecond,
+		map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}, "pgxpool_acquired_conns": {5, 6, 4}, sample.SeriesCPUPercent: {60, 70, 65}},
+		map[string][2]float64{"pgxpool_acquire_count_total": {0, 1000}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1}})
 	broken.Setup, fixed.Setup = c.Broken, c.Fixed
-	res := &Result{Case: c, Broken: broken, Fixed: fixed, Dir: t.TempDir()}
-	res.Verdict = judge(c, broken, fixed)
-	res.Control = judge(c, fixed, fixed)
+	broken.CPU, fixed.CPU = "all CPUs", "all CPUs"
+	res := &lab.Result{Case: c, Broken: broken, Fixed: fixed, Dir: t.TempDir()}
+	res.Verdict = lab.Judge(c, broken, fixed)
+	res.Control = lab.Judge(c, fixed, fixed)
 	return res
 }
 
@@ -64,7 +93,7 @@ func TestHTMLDrawsBothRuns(t *testing.T) {
 
 func TestWriteResultsFiles(t *testing.T) {
 	res := fakeResult(t)
-	if err := writeResults(res); err != nil {
+	if err := WriteFiles(res); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"verdict.json", "report.md", "report.html"} {

@@ -1,4 +1,4 @@
-package lab
+package report
 
 import (
 	"fmt"
@@ -6,6 +6,9 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/lab"
 )
 
 // The colours of the two runs in every chart.
@@ -74,7 +77,7 @@ type page struct {
 // WriteHTML writes a self-contained page (no script, nothing loaded from
 // the network): the verdict, both runs' charts drawn as inline SVG, the
 // judged figures and both setups.
-func WriteHTML(w io.Writer, res *Result) error {
+func WriteHTML(w io.Writer, res *lab.Result) error {
 	c := res.Case
 	pg := page{
 		Name: c.Name, Story: c.Story, Source: c.Source, Passage: strings.TrimSpace(c.Passage),
@@ -84,12 +87,12 @@ func WriteHTML(w io.Writer, res *Result) error {
 		Rows:           loadRows(res.Broken, res.Fixed),
 		BrokenSettings: res.Broken.Setup.Describe(), FixedSettings: res.Fixed.Setup.Describe(),
 	}
-	for _, ch := range res.Verdict.Checks {
+	for _, ch := range res.Verdict.Rules {
 		class := "ok"
 		if !ch.Pass {
 			class = "fail"
 		}
-		pg.Checks = append(pg.Checks, pageCheck{ch.Name, fmtNum(ch.Broken) + ch.Unit, fmtNum(ch.Fixed) + ch.Unit, ch.Rule, mark(ch.Pass), class})
+		pg.Checks = append(pg.Checks, pageCheck{ch.Name, lab.WithUnit(ch.Broken, ch.Unit), lab.WithUnit(ch.Fixed, ch.Unit), ch.Rule, mark(ch.Pass), class})
 	}
 	if res.Broken.Summary != nil || res.Fixed.Summary != nil {
 		brps, bfail, bp95 := loadSeries(res.Broken)
@@ -100,7 +103,7 @@ func WriteHTML(w io.Writer, res *Result) error {
 			pageChart{"Failed requests per second", svgChart(bfail, ffail, "")},
 		)
 	}
-	for _, ch := range append(append([]Chart{}, c.Charts...), commonCharts()...) {
+	for _, ch := range append(append([]lab.Chart{}, c.Charts...), commonCharts()...) {
 		title := ch.Title
 		if ch.Rate {
 			title += " (per second)"
@@ -138,11 +141,11 @@ func svgChart(broken, fixed series, unit string) template.HTML {
 	for i := 0; i <= 4; i++ {
 		v := maxV * float64(i) / 4
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#eee"/>`, padL, chartW-padR, y(v), y(v))
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s%s</text>`, padL-4, y(v)+3, template.HTMLEscapeString(fmtNum(v)), template.HTMLEscapeString(unitSuffix(unit)))
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s%s</text>`, padL-4, y(v)+3, template.HTMLEscapeString(cli.FormatNumber(v)), template.HTMLEscapeString(unitSuffix(unit)))
 	}
 	step := niceCeil(maxT / 6)
 	for t := 0.0; t <= maxT+1e-9; t += step {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%ss</text>`, x(t), chartH-8, fmtNum(t))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%ss</text>`, x(t), chartH-8, cli.FormatNumber(t))
 	}
 	b.WriteString(`</g>`)
 	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#999"/>`, padL, chartW-padR, y(0), y(0))

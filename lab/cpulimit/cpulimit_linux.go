@@ -1,4 +1,6 @@
-package lab
+//go:build linux
+
+package cpulimit
 
 import (
 	"errors"
@@ -10,43 +12,18 @@ import (
 	"strings"
 )
 
-// CPULimit holds an API process to part of the machine, as a small cloud
-// task is: an affinity (taskset) and a CFS quota in a cgroup of its own.
-type CPULimit struct {
-	// CPUs is a taskset CPU list, such as "0"; empty leaves the affinity alone.
-	CPUs string
-	// Quota is a CFS bandwidth quota in CPUs (1 is one CPU's time each
-	// period, 0.5 half of one); 0 sets none.
-	Quota float64
-}
-
-// String describes the limit as a person would.
-func (l *CPULimit) String() string {
-	if l == nil {
-		return "all CPUs"
-	}
-	var parts []string
-	if l.CPUs != "" {
-		parts = append(parts, "taskset -c "+l.CPUs)
-	}
-	if l.Quota > 0 {
-		parts = append(parts, fmt.Sprintf("CFS quota %g CPU", l.Quota))
-	}
-	return strings.Join(parts, " + ")
-}
-
 // cfsPeriod is the CFS period the lab's cgroups use, in microseconds.
 const cfsPeriod = 100000
 
 // cgroupRoot is where cgroup file systems are mounted.
 const cgroupRoot = "/sys/fs/cgroup"
 
-// apply pins every thread of pid to l.CPUs and puts the process in a new
+// Apply pins every thread of pid to l.CPUs and puts the process in a new
 // cgroup with l.Quota. It returns what it did (for the report) and a release
 // function that removes the cgroup once the process is gone. What cannot be
 // done here (no taskset, no writable cpu controller) is said in the
 // description, not failed on, unless nothing at all could be applied.
-func (l *CPULimit) apply(pid int) (applied string, release func(), err error) {
+func (l *Limit) Apply(pid int) (applied string, release func(), err error) {
 	release = func() {}
 	if l == nil {
 		return "all CPUs", release, nil
