@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,7 +39,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request, allowed ...string) (ob
 	}
 	var unknown []string
 	for k := range obj {
-		if !contains(allowed, k) {
+		if !slices.Contains(allowed, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -121,15 +122,6 @@ func (o object) localTime(key string, dst **taskoverflow.LocalTime) error {
 	}
 	*dst = &t
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteList(names []string) string {

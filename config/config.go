@@ -223,14 +223,22 @@ func setLogLevel(c *Config, v string) error {
 }
 
 func setRedisMaxActive(c *Config, v string) error {
+	var err error
+	c.Redis.MaxActive, c.Redis.Unlimited, err = ParseRedisMaxActive(v)
+	return err
+}
+
+// ParseRedisMaxActive reads REDIS_MAX_ACTIVE's syntax: a positive number, or
+// `unlimited` in any case (then max is 0). It returns an error naming the
+// syntax otherwise.
+func ParseRedisMaxActive(v string) (max int, unlimited bool, err error) {
 	if strings.EqualFold(v, "unlimited") {
-		c.Redis.MaxActive, c.Redis.Unlimited = 0, true
-		return nil
+		return 0, true, nil
 	}
-	if err := setInt(&c.Redis.MaxActive, v, 1); err != nil {
-		return fmt.Errorf("%w (write `unlimited` for no bound)", err)
+	if err := setInt(&max, v, 1); err != nil {
+		return 0, false, fmt.Errorf("%w (write `unlimited` for no bound)", err)
 	}
-	return nil
+	return max, false, nil
 }
 
 func setBcryptCost(c *Config, v string) error {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // Stage is one step of a ramping executor: move linearly to Target (VUs, or
@@ -190,5 +192,5 @@ steps:
 func (c RampingVUs) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {
 	total := c.duration()
 	return float64(elapsed) / float64(total),
-		fmt.Sprintf("%04d/%04d VUs %s/%s", s.active.Load(), c.maxVUs(), fmtClock(min(elapsed, total)), fmtDuration(total))
+		fmt.Sprintf("%04d/%04d VUs %s/%s", s.active.Load(), c.maxVUs(), cli.FormatClock(min(elapsed, total)), fmtDuration(total))
 }

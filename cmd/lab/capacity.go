@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,11 +37,22 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lab capacity: takes flags only, got %q\n", fs.Args())
-		return exitUsage
+		return cli.ExitUsage
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "lab capacity: "+format+"\n", a...)
-		return exitUsage
+		return cli.ExitUsage
+	}
+	// A zero means "not given" to the arithmetic; given on purpose it is a
+	// mistake, not a request for the default.
+	var zero error
+	fs.Visit(func(f *flag.Flag) {
+		if zero == nil && (f.Name == "cpu" && in.CPU <= 0 || f.Name == "tasks" && in.Tasks <= 0 || f.Name == "max-tasks" && in.MaxTasks <= 0) {
+			zero = fmt.Errorf("--%s %s: want a number above 0", f.Name, f.Value)
+		}
+	})
+	if zero != nil {
+		return usageErr("%v", zero)
 	}
 	if *dbMemory != "" {
 		b, err := capacity.ParseBytes(*dbMemory)
@@ -104,12 +116,12 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := capacity.Write(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "lab capacity: %v\n", err)
-		return exitFailure
+		return cli.ExitFailure
 	}
 	if !rep.OK() {
-		return exitFailure
+		return cli.ExitFailure
 	}
-	return exitOK
+	return cli.ExitOK
 }
 
 // serviceTime reads the mean duration of a summary's requests (or of the

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // The quick lab through the command line, as make lab-quick runs it.
 func TestRunQuickCase(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := runLab(t, "", "run", "--quick", "--out", out, "max-connections")
-	if code != exitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("got exit %d, want 0\n%s\n%s", code, stdout, stderr)
 	}
 	if !strings.Contains(stdout, "ok   max-connections") || !strings.Contains(stdout, "REPRODUCED and CLEARED") {

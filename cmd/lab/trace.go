@@ -27,14 +27,14 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(pos) != 1 || pos[0] == "" {
 		fmt.Fprintln(stderr, "lab trace: give one REQUEST_ID (from a load summary's slowest requests or errors, or an X-Request-ID header)")
-		return exitUsage
+		return cli.ExitUsage
 	}
 	id := pos[0]
 	var lines []trace.Line
 	if len(logs) == 0 {
 		if lines, err = trace.Read(stdin, "", id); err != nil {
 			fmt.Fprintf(stderr, "lab trace: stdin: %v\n", err)
-			return exitFailure
+			return cli.ExitFailure
 		}
 	}
 	var files []string
@@ -42,7 +42,7 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		st, err := os.Stat(p)
 		if err != nil {
 			fmt.Fprintf(stderr, "lab trace: %v\n", err)
-			return exitUsage
+			return cli.ExitUsage
 		}
 		if !st.IsDir() {
 			files = append(files, p)
@@ -51,7 +51,7 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		found, _ := filepath.Glob(filepath.Join(p, "*.log"))
 		if len(found) == 0 {
 			fmt.Fprintf(stderr, "lab trace: no *.log file in %s\n", p)
-			return exitUsage
+			return cli.ExitUsage
 		}
 		files = append(files, found...)
 	}
@@ -59,7 +59,7 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		f, err := os.Open(p)
 		if err != nil {
 			fmt.Fprintf(stderr, "lab trace: %v\n", err)
-			return exitFailure
+			return cli.ExitFailure
 		}
 		source := ""
 		if len(files) > 1 {
@@ -69,14 +69,14 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		f.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "lab trace: %s: %v\n", p, err)
-			return exitFailure
+			return cli.ExitFailure
 		}
 		lines = append(lines, got...)
 	}
 	trace.Sort(lines)
 	if err := trace.Write(stdout, id, lines); err != nil {
 		fmt.Fprintf(stderr, "lab trace: %v\n", err)
-		return exitFailure
+		return cli.ExitFailure
 	}
-	return exitOK
+	return cli.ExitOK
 }

@@ -5,12 +5,10 @@
 package apiproc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/childproc"
 )
 
 // Options tune Start.
@@ -51,7 +51,7 @@ type Process struct {
 	Pid  int
 
 	cmd  *exec.Cmd
-	out  *buffer
+	out  *childproc.Output
 	done chan struct{}
 	err  error // Wait's result, set before done closes
 }
@@ -74,7 +74,7 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 		env[k] = v
 	}
 	if env["ADDR"] == "" {
-		port, err := freePort()
+		port, err := childproc.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +94,7 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &Process{Addr: env["ADDR"], cmd: cmd, out: &buffer{}, done: make(chan struct{})}
+	p := &Process{Addr: env["ADDR"], cmd: cmd, out: &childproc.Output{}, done: make(chan struct{})}
 	p.URL = "http://" + p.Addr
 	var w io.Writer = p.out
 	if opts.Stdout != nil {
@@ -117,7 +117,7 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	}
 	if err := p.waitReady(ctx, limit); err != nil {
 		p.Kill()
-		return nil, fmt.Errorf("%w\nserver output:\n%s", err, lastLines(p.Logs(), 20))
+		return nil, fmt.Errorf("%w\nserver output:\n%s", err, childproc.LastLines(p.Logs(), 20))
 	}
 	return p, nil
 }
@@ -213,39 +213,4 @@ func removeStale(dir string) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// buffer is a bytes.Buffer safe for one writer and many readers.
-type buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *buffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.b.Bytes())
-}
-
-func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

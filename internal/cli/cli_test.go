@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseInterleaved(t *testing.T) {
@@ -52,5 +53,24 @@ func TestNewFlagSetUsage(t *testing.T) {
 	}
 	if got := out.String(); !strings.HasPrefix(got, "usage: lab trace REQUEST_ID\n\nflags:\n") || !strings.Contains(got, "-logs") {
 		t.Errorf("usage: got %q", got)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{FormatNumber(28.25), "28.25"},
+		{FormatNumber(100), "100"},
+		{FormatNumber(0.4234), "0.423"},
+		{FormatNumber(1234.56), "1234.6"},
+		{FormatDuration(5549 * time.Millisecond), "5.5s"},
+		{FormatDuration(90400 * time.Millisecond), "1m30s"},
+		{FormatDuration(1234567 * time.Microsecond), "1.2s"},
+		{FormatDuration(12345 * time.Microsecond), "12ms"},
+		{FormatClock(429 * time.Second), "07m09.0s"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
 	}
 }

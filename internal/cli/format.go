@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -36,4 +37,10 @@ func FormatDuration(d time.Duration) string {
 	default:
 		return d.Round(time.Millisecond).String()
 	}
+}
+
+// FormatClock prints elapsed time as k6's progress bars do: "07m09.0s".
+func FormatClock(d time.Duration) string {
+	m := int(d / time.Minute)
+	return fmt.Sprintf("%02dm%04.1fs", m, (d % time.Minute).Seconds())
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/gocty"
@@ -78,8 +79,13 @@ type Input struct {
 
 // Defaults fills what is not given with the practical's figures: a 1 vCPU
 // task, one of them, the planners-and-studiers load at its peak, a
-// db.t3.micro, and the API's own pool defaults.
-func (in Input) Defaults() Input {
+// db.t3.micro, and the API's own pool defaults, as package config has them.
+// It returns an error only when config's defaults do not load.
+func (in Input) Defaults() (Input, error) {
+	server, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		return in, fmt.Errorf("the server's defaults: %w", err)
+	}
 	if in.CPU == 0 {
 		in.CPU = 1
 	}
@@ -100,15 +106,15 @@ func (in Input) Defaults() Input {
 		in.DBClass = "db.t3.micro"
 	}
 	if in.DBMaxConns == 0 {
-		in.DBMaxConns = 10
+		in.DBMaxConns = int(server.DB.MaxConns)
 	}
 	if in.RedisMaxActive == 0 && !in.RedisUnlimited {
-		in.RedisMaxActive = 32
+		in.RedisMaxActive, in.RedisUnlimited = server.Redis.MaxActive, server.Redis.Unlimited
 	}
 	if in.MaxInflight == 0 {
-		in.MaxInflight = 256
+		in.MaxInflight = server.MaxInflight
 	}
-	return in
+	return in, nil
 }
 
 // Status is a capacity verdict.
@@ -155,8 +161,11 @@ func (r Report) OK() bool {
 // Compute does the practical's back-of-the-envelope on in (after
 // Defaults). It returns an error naming a figure that cannot be used.
 func Compute(in Input) (Report, error) {
-	in = in.Defaults()
 	var rep Report
+	in, err := in.Defaults()
+	if err != nil {
+		return rep, err
+	}
 	if in.CPU < 0 || in.Tasks < 0 || in.MaxTasks < in.Tasks || in.Workers < 0 || in.ServiceTime < 0 || in.VUs < 0 || in.RPS < 0 {
 		return rep, fmt.Errorf("negative figure, or --max-tasks below --tasks")
 	}
@@ -392,17 +401,14 @@ func (v TFVars) Apply(in Input) (Input, error) {
 	return in, nil
 }
 
-// SetRedisMaxActive reads REDIS_MAX_ACTIVE's syntax: a positive number or "unlimited".
+// SetRedisMaxActive reads REDIS_MAX_ACTIVE's syntax, as the server does
+// (config.ParseRedisMaxActive): a positive number or "unlimited".
 func (in *Input) SetRedisMaxActive(s string) error {
-	if s == "unlimited" {
-		in.RedisUnlimited, in.RedisMaxActive = true, 0
-		return nil
+	n, unlimited, err := config.ParseRedisMaxActive(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return fmt.Errorf("%q: want a positive number or \"unlimited\"", s)
-	}
-	in.RedisMaxActive, in.RedisUnlimited = n, false
+	in.RedisMaxActive, in.RedisUnlimited = n, unlimited
 	return nil
 }
 

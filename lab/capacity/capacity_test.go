@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/config"
 )
 
 // The practical's own figures: a 1 vCPU task gives gunicorn 2*1+1 = 3
@@ -126,6 +128,29 @@ func TestCapacityRedisUnlimited(t *testing.T) {
 	}
 	if err := in.SetRedisMaxActive("0"); err == nil {
 		t.Error("REDIS_MAX_ACTIVE 0: got no error, want one (unlimited must be spelled out)")
+	}
+}
+
+// The pools' defaults are the server's own, and REDIS_MAX_ACTIVE reads as
+// the server reads it (`UNLIMITED` in any case).
+func TestDefaultsAreTheServers(t *testing.T) {
+	server, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Input{}.Defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.DBMaxConns != int(server.DB.MaxConns) || in.RedisMaxActive != server.Redis.MaxActive || in.MaxInflight != server.MaxInflight {
+		t.Errorf("got DB %d, Redis %d, in flight %d; want the server's %d, %d, %d",
+			in.DBMaxConns, in.RedisMaxActive, in.MaxInflight, server.DB.MaxConns, server.Redis.MaxActive, server.MaxInflight)
+	}
+	for _, v := range []string{"unlimited", "UNLIMITED", "Unlimited"} {
+		var in Input
+		if err := in.SetRedisMaxActive(v); err != nil || !in.RedisUnlimited {
+			t.Errorf("%s: got unlimited %v, error %v; want unlimited, as the server reads it", v, in.RedisUnlimited, err)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
@@ -79,7 +80,7 @@ func HTML(w io.Writer, s *metrics.Summary) error {
 	page := htmlPage{
 		Title:   s.Plan,
 		Start:   s.Start.UTC().Format(time.RFC3339),
-		Elapsed: fmtClock(s.Elapsed()),
+		Elapsed: cli.FormatClock(s.Elapsed()),
 		Summary: text.String(),
 		Data:    template.JS(data),
 	}
