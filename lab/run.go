@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -136,12 +137,16 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 	defer sampler.Close()
 
 	var procs []*apiproc.Process
+	var releases []func() // each instance's CPU limit, once it has exited
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 		defer cancel()
 		for _, p := range procs {
 			p.Stop(stopCtx)
 			run.Logs = append(run.Logs, p.Logs())
+		}
+		for _, release := range releases {
+			release()
 		}
 		if dir != "" && err == nil {
 			err = writeLogs(dir, run.Logs)
@@ -150,7 +155,18 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 	for i := range s.instances() {
 		apiEnv := s.Env()
 		apiEnv["DATABASE_URL"], apiEnv["REDIS_URL"] = env.DatabaseURL, env.RedisURL
-		p, err := apiproc.Start(ctx, apiproc.Options{Binary: r.Binary, Env: apiEnv, NoFile: s.NoFile})
+		// The CPU limit holds from the process's start, not from after it
+		// has settled.
+		prepare := func(cmd *exec.Cmd) error {
+			applied, release, err := s.CPU.Prepare(cmd)
+			if err != nil {
+				return err
+			}
+			releases = append(releases, release)
+			run.CPU = applied
+			return nil
+		}
+		p, err := apiproc.Start(ctx, apiproc.Options{Binary: r.Binary, Env: apiEnv, NoFile: s.NoFile, Prepare: prepare})
 		if err != nil {
 			return nil, fmt.Errorf("API instance %d: %w", i+1, err)
 		}
@@ -164,16 +180,6 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 			return nil, err
 		}
 	}
-	var cpu []string
-	for _, pid := range run.Pids {
-		applied, release, err := s.CPU.Apply(pid)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		cpu = append(cpu, applied)
-	}
-	run.CPU = cpu[0]
 	r.printf("  %s: %d API instance(s) up (pid %s), CPU: %s\n", label, len(procs), joinInts(run.Pids), run.CPU)
 
 	// The sampler runs from just before the load to a couple of seconds

@@ -37,6 +37,9 @@ type Options struct {
 	// NoFile, when above zero, sets the server's RLIMIT_NOFILE (soft and
 	// hard) with prlimit(1): the way to give it a low file descriptor limit.
 	NoFile uint64
+	// Prepare, when set, may change the command just before it starts (wrap
+	// it, put it in a cgroup); Start fails with its error.
+	Prepare func(cmd *exec.Cmd) error
 	// ReadyTimeout bounds the wait for /api/v1/ready; 0 means 60 s.
 	ReadyTimeout time.Duration
 	// NoWait returns as soon as the process started, without waiting for
@@ -103,6 +106,11 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	cmd.Stdout, cmd.Stderr = w, w
 	// The server dies with us, so that a failed test leaves no process behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if opts.Prepare != nil {
+		if err := opts.Prepare(cmd); err != nil {
+			return nil, err
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}

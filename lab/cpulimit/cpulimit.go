@@ -32,3 +32,12 @@ func (l *Limit) String() string {
 	}
 	return strings.Join(parts, " + ")
 }
+
+// notApplied says that nothing of l is applied on goos, which has neither
+// taskset nor cgroups; "all CPUs" when l asks for nothing.
+func (l *Limit) notApplied(goos string) string {
+	if l == nil {
+		return "all CPUs"
+	}
+	return fmt.Sprintf("all CPUs (not applied on %s: %s needs Linux's taskset and cgroups)", goos, l)
+}

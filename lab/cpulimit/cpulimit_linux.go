@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // cfsPeriod is the CFS period the lab's cgroups use, in microseconds.
@@ -18,27 +19,31 @@ const cfsPeriod = 100000
 // cgroupRoot is where cgroup file systems are mounted.
 const cgroupRoot = "/sys/fs/cgroup"
 
-// Apply pins every thread of pid to l.CPUs and puts the process in a new
-// cgroup with l.Quota. It returns what it did (for the report) and a release
-// function that removes the cgroup once the process is gone. What cannot be
-// done here (no taskset, no writable cpu controller) is said in the
-// description, not failed on, unless nothing at all could be applied.
-func (l *Limit) Apply(pid int) (applied string, release func(), err error) {
+// Prepare makes cmd start under l, before it runs a single instruction: it
+// wraps the command with taskset -c for the affinity, and for the quota
+// makes a cgroup of its own that the process is born in (cgroup v2, with
+// SysProcAttr.UseCgroupFD) or joins before it execs the program (cgroup
+// v1, through sh). It returns what it applied (for the output and the
+// report) and a release function to call once the process has exited, which
+// removes the cgroup. What cannot be done here (no taskset, no writable cpu
+// controller) is said in applied, not failed on, unless nothing at all could
+// be applied. Call Prepare before cmd.Start.
+func (l *Limit) Prepare(cmd *exec.Cmd) (applied string, release func(), err error) {
 	release = func() {}
 	if l == nil {
 		return "all CPUs", release, nil
 	}
 	var done, missing []string
 	if l.CPUs != "" {
-		out, err := exec.Command("taskset", "-a", "-p", "-c", l.CPUs, strconv.Itoa(pid)).CombinedOutput()
-		if err != nil {
-			missing = append(missing, fmt.Sprintf("taskset: %v %s", err, strings.TrimSpace(string(out))))
+		if path, err := exec.LookPath("taskset"); err != nil {
+			missing = append(missing, "taskset: "+err.Error())
 		} else {
+			wrap(cmd, path, "taskset", "-c", l.CPUs)
 			done = append(done, "taskset -c "+l.CPUs)
 		}
 	}
 	if l.Quota > 0 {
-		desc, rel, err := cpuQuota(pid, l.Quota)
+		desc, rel, err := quota(cmd, l.Quota)
 		if err != nil {
 			missing = append(missing, "CPU quota: "+err.Error())
 		} else {
@@ -56,12 +61,17 @@ func (l *Limit) Apply(pid int) (applied string, release func(), err error) {
 	return applied, release, nil
 }
 
-// cpuQuota puts pid in a new cgroup limited to quota CPUs: cgroup v2's
-// cpu.max when the unified hierarchy has the cpu controller, else cgroup
-// v1's cpu.cfs_quota_us.
-func cpuQuota(pid int, quota float64) (string, func(), error) {
+// wrap makes cmd run path with args before its own program and arguments.
+func wrap(cmd *exec.Cmd, path string, args ...string) {
+	cmd.Args = append(append(args, cmd.Path), cmd.Args[1:]...)
+	cmd.Path = path
+}
+
+// quota makes a cgroup limited to quota CPUs and has cmd start in it:
+// cgroup v2's cpu.max when the unified hierarchy has the cpu controller,
+// else cgroup v1's cpu.cfs_quota_us.
+func quota(cmd *exec.Cmd, quota float64) (string, func(), error) {
 	us := int(quota * cfsPeriod)
-	name := fmt.Sprintf("taskoverflow-lab-%d", pid)
 	var errs []error
 	for _, v2 := range []string{cgroupRoot, filepath.Join(cgroupRoot, "unified")} {
 		ctl, err := os.ReadFile(filepath.Join(v2, "cgroup.controllers"))
@@ -74,39 +84,51 @@ func cpuQuota(pid int, quota float64) (string, func(), error) {
 		}
 		// The parent must hand the cpu controller down to its children.
 		os.WriteFile(filepath.Join(v2, "cgroup.subtree_control"), []byte("+cpu"), 0o644)
-		dir := filepath.Join(v2, name)
-		rel, err := joinCgroup(dir, v2, pid, map[string]string{"cpu.max": fmt.Sprintf("%d %d", us, cfsPeriod)})
-		if err == nil {
-			return fmt.Sprintf("cgroup v2 cpu.max %d/%d µs (%g CPU)", us, cfsPeriod, quota), rel, nil
+		dir, err := makeCgroup(v2, map[string]string{"cpu.max": fmt.Sprintf("%d %d", us, cfsPeriod)})
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
-		errs = append(errs, err)
+		fd, err := syscall.Open(dir, syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			os.Remove(dir)
+			errs = append(errs, err)
+			continue
+		}
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
+		release := func() { syscall.Close(fd); os.Remove(dir) }
+		return fmt.Sprintf("cgroup v2 cpu.max %d/%d µs (%g CPU)", us, cfsPeriod, quota), release, nil
 	}
 	v1 := filepath.Join(cgroupRoot, "cpu")
-	if _, err := os.Stat(filepath.Join(v1, "cpu.cfs_quota_us")); err == nil {
-		dir := filepath.Join(v1, name)
-		rel, err := joinCgroup(dir, v1, pid, map[string]string{
-			"cpu.cfs_period_us": strconv.Itoa(cfsPeriod),
-			"cpu.cfs_quota_us":  strconv.Itoa(us),
-		})
-		if err == nil {
-			return fmt.Sprintf("cgroup v1 cpu.cfs_quota_us %d/%d µs (%g CPU)", us, cfsPeriod, quota), rel, nil
-		}
-		errs = append(errs, err)
-	} else {
+	if _, err := os.Stat(filepath.Join(v1, "cpu.cfs_quota_us")); err != nil {
 		errs = append(errs, fmt.Errorf("no cgroup v1 cpu controller at %s", v1))
+		return "", nil, errors.Join(errs...)
 	}
-	return "", nil, errors.Join(errs...)
+	dir, err := makeCgroup(v1, map[string]string{"cpu.cfs_period_us": strconv.Itoa(cfsPeriod), "cpu.cfs_quota_us": strconv.Itoa(us)})
+	if err != nil {
+		return "", nil, errors.Join(append(errs, err)...)
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		os.Remove(dir)
+		return "", nil, errors.Join(append(errs, err)...)
+	}
+	// cgroup v1 has no clone into a cgroup: the shell moves itself in, then
+	// becomes the program, so that no thread of it runs outside.
+	wrap(cmd, sh, "sh", "-c", `echo $$ > "$0/cgroup.procs" && exec "$@"`, dir)
+	return fmt.Sprintf("cgroup v1 cpu.cfs_quota_us %d/%d µs (%g CPU)", us, cfsPeriod, quota), func() { os.Remove(dir) }, nil
 }
 
-// joinCgroup makes dir, writes settings into it, and moves pid there. The
-// release function moves pid back to parent if it still runs, and removes dir.
-func joinCgroup(dir, parent string, pid int, settings map[string]string) (func(), error) {
-	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
-		return nil, err
-	}
-	release := func() {
-		os.WriteFile(filepath.Join(parent, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644)
-		os.Remove(dir)
+// makeCgroup makes a new cgroup under parent and writes settings into it.
+// It returns the cgroup's directory, or an error naming what could not be
+// written.
+func makeCgroup(parent string, settings map[string]string) (string, error) {
+	dir, err := os.MkdirTemp(parent, "taskoverflow-lab-")
+	if err != nil {
+		return "", err
 	}
 	// cfs_period_us first: a quota is checked against the current period.
 	for _, k := range []string{"cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.max"} {
@@ -115,13 +137,9 @@ func joinCgroup(dir, parent string, pid int, settings map[string]string) (func()
 			continue
 		}
 		if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644); err != nil {
-			release()
-			return nil, fmt.Errorf("write %s: %w", filepath.Join(dir, k), err)
+			os.Remove(dir)
+			return "", fmt.Errorf("write %s: %w", filepath.Join(dir, k), err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644); err != nil {
-		release()
-		return nil, fmt.Errorf("move %d into %s: %w", pid, dir, err)
-	}
-	return release, nil
+	return dir, nil
 }

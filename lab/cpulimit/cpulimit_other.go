@@ -3,16 +3,13 @@
 package cpulimit
 
 import (
-	"fmt"
+	"os/exec"
 	"runtime"
 )
 
-// Apply cannot limit a process's CPU outside Linux (no taskset, no
-// cgroups): it applies nothing and says so, for the output and the report.
-func (l *Limit) Apply(pid int) (applied string, release func(), err error) {
-	release = func() {}
-	if l == nil {
-		return "all CPUs", release, nil
-	}
-	return fmt.Sprintf("all CPUs (not applied on %s: %s needs Linux's taskset and cgroups)", runtime.GOOS, l), release, nil
+// Prepare cannot limit a process's CPU outside Linux (no taskset, no
+// cgroups): it leaves cmd as it is and says what it did not apply, for the
+// output and the report.
+func (l *Limit) Prepare(cmd *exec.Cmd) (applied string, release func(), err error) {
+	return l.notApplied(runtime.GOOS), func() {}, nil
 }
