@@ -1,4 +1,4 @@
-.PHONY: run test bench
+.PHONY: run test test-e2e bench
 
 # The API on :6400 with its own Postgres and Redis, data kept in .data/.
 run:
@@ -8,6 +8,15 @@ run:
 test:
 	go vet ./...
 	go test -race ./...
+	$(MAKE) test-e2e
+
+# The end-to-end runs that judge machine-dependent figures, in their own step without -race:
+# the lab's quick cases through package lab and the lab command, and 10,000 connections.
+# They fail, never skip.
+E2E_PKGS = ./lab ./cmd/lab ./loadtests/conncheck
+test-e2e:
+	go vet -tags e2e $(E2E_PKGS)
+	go test -tags e2e -count=1 -run 'TestLabQuick|TestFixedAsBrokenFails|TestRunQuickCase|TestTenThousandConnections' $(E2E_PKGS)
 
 # Benchmarks, never tests: go test -bench, then the API against pgbench side by side.
 bench:
@@ -57,6 +66,6 @@ loadtest:
 lab:
 	go run ./cmd/lab run --all
 
-# The quick cases at CI sizes, through the same command (go test ./lab runs them too).
+# The quick cases at CI sizes, through the same command (make test-e2e runs them too).
 lab-quick:
 	go run ./cmd/lab run --all --quick

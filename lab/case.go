@@ -21,6 +21,9 @@ type Case struct {
 	Passage string
 	// Story tells in one line what happens.
 	Story string
+	// Note, when set, explains a figure of the runs a reader would wonder
+	// about (printed after the verdict).
+	Note string
 	// Broken and Fixed are the two runs' setups.
 	Broken, Fixed Setup
 	// Quick shrinks a setup for the quick lab (CI); nil runs it as is.

@@ -251,3 +251,23 @@ func TestCasesAreComplete(t *testing.T) {
 		}
 	}
 }
+
+// A compressed plan says how long it lasts on the clock, not "time ×0.01".
+func TestPlanWorkloadSaysHowLongItLasts(t *testing.T) {
+	tests := []struct {
+		w    PlanWorkload
+		want string
+	}{
+		{PlanWorkload{Name: "website", Params: scenarios.Params{VUs: 400, Duration: 8 * time.Minute}, TimeScale: 0.01},
+			"plan website (400 VUs, 8m0s of the plan played 100× faster, about 4.8s)"},
+		{PlanWorkload{Name: "planners-and-studiers", Params: scenarios.Params{Variant: "practical"}, TimeScale: 0.05, VUsScale: 0.15},
+			"plan planners-and-studiers (practical, the plan's waits and stages 20× shorter, 15% of the plan's VUs)"},
+		{PlanWorkload{Name: "throughput", Params: scenarios.Params{VUs: 12, Duration: 6 * time.Second}},
+			"plan throughput (12 VUs, 6s)"},
+	}
+	for _, tt := range tests {
+		if got := tt.w.String(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}

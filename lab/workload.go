@@ -52,17 +52,22 @@ func (p PlanWorkload) String() string {
 	if p.Params.VUs > 0 {
 		parts = append(parts, fmt.Sprintf("%d VUs", p.Params.VUs))
 	}
-	if p.Params.Duration > 0 {
+	scaled := p.TimeScale != 0 && p.TimeScale != 1
+	switch {
+	case p.Params.Duration > 0 && scaled:
+		// A plan's time compressed: say how long it lasts on the clock.
+		parts = append(parts, fmt.Sprintf("%s of the plan played %s× faster, about %s", p.Params.Duration,
+			cli.FormatNumber(1/p.TimeScale), cli.FormatDuration(time.Duration(float64(p.Params.Duration)*p.TimeScale))))
+	case p.Params.Duration > 0:
 		parts = append(parts, p.Params.Duration.String())
+	case scaled:
+		parts = append(parts, fmt.Sprintf("the plan's waits and stages %s× shorter", cli.FormatNumber(1/p.TimeScale)))
 	}
 	if p.Params.Path != "" {
 		parts = append(parts, "GET "+p.Params.Path)
 	}
-	if p.TimeScale != 0 && p.TimeScale != 1 {
-		parts = append(parts, fmt.Sprintf("time ×%g", p.TimeScale))
-	}
 	if p.VUsScale != 0 && p.VUsScale != 1 {
-		parts = append(parts, fmt.Sprintf("VUs ×%g", p.VUsScale))
+		parts = append(parts, fmt.Sprintf("%s%% of the plan's VUs", cli.FormatNumber(100*p.VUsScale)))
 	}
 	if p.RequestTimeout > 0 {
 		parts = append(parts, "request timeout "+p.RequestTimeout.String())

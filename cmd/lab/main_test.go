@@ -137,8 +137,10 @@ func TestTrace(t *testing.T) {
 	if code != cli.ExitOK || !strings.Contains(out, "redis GETEX") || !strings.Contains(out, "+3.000ms") {
 		t.Errorf("stdin: got %d\n%s", code, out)
 	}
-	if code, _, errOut := runLab(t, logs, "trace", "zzz"); code != cli.ExitFailure || !strings.Contains(errOut, `"zzz"`) {
-		t.Errorf("unknown id: got %d %q, want %d", code, errOut, cli.ExitFailure)
+	// Nothing on stdin: say where logs are, not only that none matched.
+	if code, _, errOut := runLab(t, "", "trace", "zzz"); code != cli.ExitFailure || !strings.Contains(errOut, `"zzz"`) ||
+		!strings.Contains(errOut, "--logs") || !strings.Contains(errOut, "lab-results/<time>/CASE/") || !strings.Contains(errOut, "LOG_LEVEL=debug") {
+		t.Errorf("unknown id on stdin: got %d %q, want %d and where to find logs", code, errOut, cli.ExitFailure)
 	}
 	// A directory: every instance's log, each line tagged with its file.
 	dir := t.TempDir()
@@ -148,5 +150,20 @@ func TestTrace(t *testing.T) {
 	code, out, _ = runLab(t, "", "trace", "--logs", dir, "abc")
 	if code != cli.ExitOK || !strings.Contains(out, "[api-2.log]") || strings.Index(out, "GETEX") > strings.Index(out, "request finished") {
 		t.Errorf("directory: got %d\n%s", code, out)
+	}
+	// A lab case's folder: broken/api.log and fixed/api.log, each line
+	// tagged with its run.
+	caseDir := t.TempDir()
+	for run, text := range map[string]string{"broken": lines[0] + lines[2], "fixed": lines[1]} {
+		os.MkdirAll(filepath.Join(caseDir, run), 0o755)
+		os.WriteFile(filepath.Join(caseDir, run, "api.log"), []byte(text), 0o644)
+	}
+	code, out, errOut := runLab(t, "", "trace", "abc", "--logs", caseDir)
+	if code != cli.ExitOK || !strings.Contains(out, "[broken/api.log]") || !strings.Contains(out, "[fixed/api.log]") {
+		t.Errorf("a case folder: got %d %q\n%s", code, errOut, out)
+	}
+	// A folder without logs says what it looked for.
+	if code, _, errOut := runLab(t, "", "trace", "abc", "--logs", t.TempDir()); code != cli.ExitUsage || !strings.Contains(errOut, "broken/api.log") {
+		t.Errorf("an empty folder: got %d %q", code, errOut)
 	}
 }

@@ -38,6 +38,7 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	var files []string
+	sources := map[string]string{} // a file's name in the output
 	for _, p := range logs {
 		st, err := os.Stat(p)
 		if err != nil {
@@ -48,12 +49,20 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			files = append(files, p)
 			continue
 		}
+		// A run's folder holds api.log; a case's folder holds broken/ and
+		// fixed/, each with its own.
 		found, _ := filepath.Glob(filepath.Join(p, "*.log"))
 		if len(found) == 0 {
-			fmt.Fprintf(stderr, "lab trace: no *.log file in %s\n", p)
+			found, _ = filepath.Glob(filepath.Join(p, "*", "*.log"))
+		}
+		if len(found) == 0 {
+			fmt.Fprintf(stderr, "lab trace: no *.log file in %s or its subfolders (a lab case's folder holds broken/api.log and fixed/api.log)\n", p)
 			return cli.ExitUsage
 		}
-		files = append(files, found...)
+		for _, f := range found {
+			files = append(files, f)
+			sources[f], _ = filepath.Rel(p, f)
+		}
 	}
 	for _, p := range files {
 		f, err := os.Open(p)
@@ -63,7 +72,10 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		source := ""
 		if len(files) > 1 {
-			source = filepath.Base(p)
+			source = sources[p]
+			if source == "" {
+				source = filepath.Base(p)
+			}
 		}
 		got, err := trace.Read(f, source, id)
 		f.Close()
@@ -74,6 +86,13 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		lines = append(lines, got...)
 	}
 	trace.Sort(lines)
+	if len(lines) == 0 && len(logs) == 0 {
+		fmt.Fprintf(stderr, "lab trace: no log line on stdin has request_id %q. Give the server's log with --logs: "+
+			"a lab run's are lab-results/<time>/CASE/ (both runs) or its broken/api.log or fixed/api.log; "+
+			"a server of your own writes its JSON lines to stdout (LOG_FORMAT=json LOG_LEVEL=debug for each SQL "+
+			"statement and Redis command), so save them (./bin/taskoverflow serve > api.log) and pass --logs api.log\n", id)
+		return cli.ExitFailure
+	}
 	if err := trace.Write(stdout, id, lines); err != nil {
 		fmt.Fprintf(stderr, "lab trace: %v\n", err)
 		return cli.ExitFailure

@@ -38,6 +38,8 @@ th{background:#f4f4f4}.ok{color:#1e8449;font-weight:600}.fail{color:#c0392b;font
 <div>Source: {{.Source}}</div>
 <blockquote>{{.Passage}}</blockquote>
 <p class="verdict">{{.Verdict}}</p>
+<p>The {{.Control}}.</p>{{if .Note}}
+<p>{{.Note}}</p>{{end}}
 <div class="legend"><span><i style="background:{{.BrokenColour}}"></i>broken: {{.BrokenSummary}}</span><span><i style="background:{{.FixedColour}}"></i>fixed: {{.FixedSummary}}</span></div>
 <h2>Charts (seconds since each run started)</h2>
 <div class="charts">{{range .Charts}}<div class="chart"><h3>{{.Title}}</h3>{{.SVG}}</div>{{end}}</div>
@@ -66,6 +68,7 @@ type pageCheck struct {
 
 type page struct {
 	Name, Story, Source, Passage, Verdict string
+	Control, Note                         string
 	BrokenColour, FixedColour             string
 	BrokenSummary, FixedSummary           string
 	Charts                                []pageChart
@@ -81,18 +84,19 @@ func WriteHTML(w io.Writer, res *lab.Result) error {
 	c := res.Case
 	pg := page{
 		Name: c.Name, Story: c.Story, Source: c.Source, Passage: strings.TrimSpace(c.Passage),
-		Verdict:      verdictLine(res),
+		Verdict: verdictLine(res),
+		Control: ControlExplained, Note: c.Note,
 		BrokenColour: brokenColour, FixedColour: fixedColour,
 		BrokenSummary: res.Broken.Setup.Summary, FixedSummary: res.Fixed.Setup.Summary,
-		Rows:           loadRows(res.Broken, res.Fixed),
+		Rows:           measuredRows(res),
 		BrokenSettings: res.Broken.Setup.Describe(), FixedSettings: res.Fixed.Setup.Describe(),
 	}
-	for _, ch := range res.Verdict.Rules {
+	for _, f := range figures(res.Verdict) {
 		class := "ok"
-		if !ch.Pass {
+		if !f.Pass {
 			class = "fail"
 		}
-		pg.Checks = append(pg.Checks, pageCheck{ch.Name, lab.WithUnit(ch.Broken, ch.Unit), lab.WithUnit(ch.Fixed, ch.Unit), ch.Rule, mark(ch.Pass), class})
+		pg.Checks = append(pg.Checks, pageCheck{f.Name, f.Broken, f.Fixed, f.Rules, mark(f.Pass), class})
 	}
 	if res.Broken.Summary != nil || res.Fixed.Summary != nil {
 		brps, bfail, bp95 := loadSeries(res.Broken)

@@ -175,6 +175,52 @@ func fmtCauses[K ~string](m map[K]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// figure is one judged figure of both runs with every rule on it: a
+// symptom rule on the broken run, a fix rule on the fixed one, or both.
+type figure struct {
+	Name, Broken, Fixed string
+	// Rules joins the rules' bounds; Pass is whether all of them held.
+	Rules string
+	Pass  bool
+}
+
+// figures groups a verdict's rules by figure, in the order they come, so
+// that a figure judged twice prints once.
+func figures(v lab.Verdict) []figure {
+	var out []figure
+	at := map[string]int{}
+	for _, r := range v.Rules {
+		i, ok := at[r.Name]
+		if !ok {
+			at[r.Name] = len(out)
+			out = append(out, figure{Name: r.Name, Broken: lab.WithUnit(r.Broken, r.Unit), Fixed: lab.WithUnit(r.Fixed, r.Unit), Rules: r.Rule, Pass: r.Pass})
+			continue
+		}
+		out[i].Rules += ", " + r.Rule
+		out[i].Pass = out[i].Pass && r.Pass
+	}
+	return out
+}
+
+// measuredRows are the load's and the server's figures of both runs, less
+// those a rule already shows.
+func measuredRows(res *lab.Result) []figureRow {
+	judged := map[string]bool{}
+	for _, r := range res.Verdict.Rules {
+		judged[r.Name] = true
+	}
+	var out []figureRow
+	for _, r := range loadRows(res.Broken, res.Fixed) {
+		if !judged[r.Name] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ControlExplained says what the control is, for a reader who meets the word.
+const ControlExplained = "the control judges the fixed run by the broken run's rules: it must not show the symptom, or the rules cannot tell a fix from a bug"
+
 // verdictLine says in words what the verdict and the control found.
 func verdictLine(res *lab.Result) string {
 	var b strings.Builder
@@ -188,10 +234,10 @@ func verdictLine(res *lab.Result) string {
 	default:
 		b.WriteString("NOT reproduced, NOT cleared")
 	}
-	if res.Control.Passed() {
-		b.WriteString("; control FAILED: the fixed run judged as broken passes too, so the case cannot tell a fix from a bug")
+	if res.Control.Reproduced {
+		b.WriteString("; control FAILED: the fixed run shows the symptom too")
 	} else {
-		b.WriteString("; control: the fixed run judged as broken does not pass, as it must not")
+		b.WriteString("; control ok")
 	}
 	return b.String()
 }
@@ -208,18 +254,23 @@ func mark(pass bool) string {
 func WriteText(w io.Writer, res *lab.Result) error {
 	fmt.Fprintf(w, "\n%s (%s)\n", res.Case.Name, res.Case.Source)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "  \tbroken\tfixed\trule\t\n")
-	for _, c := range res.Verdict.Rules {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.Name, lab.WithUnit(c.Broken, c.Unit), lab.WithUnit(c.Fixed, c.Unit), c.Rule, mark(c.Pass))
+	fmt.Fprintf(tw, "  judged\tbroken\tfixed\trule\t\n")
+	for _, f := range figures(res.Verdict) {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", f.Name, f.Broken, f.Fixed, f.Rules, mark(f.Pass))
 	}
 	fmt.Fprintf(tw, "  \t\t\t\t\n")
-	for _, r := range loadRows(res.Broken, res.Fixed) {
+	fmt.Fprintf(tw, "  measured\t\t\t\t\n")
+	for _, r := range measuredRows(res) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t\t\n", r.Name, r.Broken, r.Fixed)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "  verdict: %s\n", verdictLine(res))
+	fmt.Fprintf(w, "  verdict: %s\n", verdictLine(res))
+	if res.Case.Note != "" {
+		fmt.Fprintf(w, "  note: %s\n", res.Case.Note)
+	}
+	_, err := fmt.Fprintf(w, "  (%s)\n", ControlExplained)
 	return err
 }
 
@@ -292,9 +343,13 @@ func WriteMarkdown(w io.Writer, res *lab.Result) error {
 		p("> %s", line)
 	}
 	p("\n\n## Verdict\n\n%s.\n\n", verdictLine(res))
+	p("The %s.\n\n", ControlExplained)
+	if c.Note != "" {
+		p("%s\n\n", c.Note)
+	}
 	p("| figure | broken | fixed | rule | |\n|---|---|---|---|---|\n")
-	for _, ch := range res.Verdict.Rules {
-		p("| %s | %s | %s | %s | %s |\n", ch.Name, lab.WithUnit(ch.Broken, ch.Unit), lab.WithUnit(ch.Fixed, ch.Unit), ch.Rule, mark(ch.Pass))
+	for _, f := range figures(res.Verdict) {
+		p("| %s | %s | %s | %s | %s |\n", f.Name, f.Broken, f.Fixed, f.Rules, mark(f.Pass))
 	}
 	p("\n## Setups\n\n| | broken | fixed |\n|---|---|---|\n")
 	p("| what | %s | %s |\n", res.Broken.Setup.Summary, res.Fixed.Setup.Summary)
@@ -302,11 +357,11 @@ func WriteMarkdown(w io.Writer, res *lab.Result) error {
 	p("| started | %s | %s |\n", res.Broken.Start.Format(time.RFC3339), res.Fixed.Start.Format(time.RFC3339))
 	p("| load lasted | %s | %s |\n", cli.FormatDuration(res.Broken.Elapsed), cli.FormatDuration(res.Fixed.Elapsed))
 	p("\n## Measured\n\n| | broken | fixed |\n|---|---|---|\n")
-	for _, r := range loadRows(res.Broken, res.Fixed) {
+	for _, r := range measuredRows(res) {
 		p("| %s | %s | %s |\n", r.Name, r.Broken, r.Fixed)
 	}
 	p("\n## Files\n\n")
-	p("- `broken/` and `fixed/`: `summary.json` (the load's summary) or `conncheck.json`, `samples.jsonl` (one object per second), `api.log` (the server's JSON lines; follow a request with `lab trace ID --logs broken/api.log`)\n")
+	p("- `broken/` and `fixed/`: `summary.json` (the load's summary) or `conncheck.json`, `samples.jsonl` (one object per second), `api.log` (the server's JSON lines; follow a request with `lab trace ID --logs .` from this folder, both runs at once)\n")
 	p("- `report.html`: both runs' charts on one page\n- `verdict.json`: the figures and verdicts\n")
 	return nil
 }
@@ -321,17 +376,18 @@ func WriteIndex(dir string, results []*lab.Result) error {
 	fmt.Fprintf(f, "# Bottleneck lab, %s\n\n", filepath.Base(dir))
 	fmt.Fprintf(f, "| case | figure | broken | fixed | rule | |\n|---|---|---|---|---|---|\n")
 	for _, res := range results {
-		for i, ch := range res.Verdict.Rules {
+		for i, fig := range figures(res.Verdict) {
 			name := ""
 			if i == 0 {
 				name = fmt.Sprintf("[%s](%s/report.md)", res.Case.Name, res.Case.Name)
 			}
-			fmt.Fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", name, ch.Name, lab.WithUnit(ch.Broken, ch.Unit), lab.WithUnit(ch.Fixed, ch.Unit), ch.Rule, mark(ch.Pass))
+			fmt.Fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", name, fig.Name, fig.Broken, fig.Fixed, fig.Rules, mark(fig.Pass))
 		}
 	}
 	fmt.Fprintf(f, "\n")
 	for _, res := range results {
 		fmt.Fprintf(f, "- %s: %s\n", res.Case.Name, verdictLine(res))
 	}
+	fmt.Fprintf(f, "\nThe %s.\n", ControlExplained)
 	return f.Close()
 }

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,8 +104,8 @@ func TestWriteResultsFiles(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(res.Dir, "report.md"))
-	if !strings.Contains(string(md), "| health checks failed | 2 | 0 | broken ≥ 2 | ok |") {
-		t.Errorf("report.md lacks the health check figures:\n%s", md)
+	if !strings.Contains(string(md), "| health checks failed | 2 | 0 | broken ≥ 2, fixed ≤ 0 | ok |") {
+		t.Errorf("report.md lacks the health check figures, once with both rules:\n%s", md)
 	}
 }
 
@@ -116,5 +118,70 @@ func TestTextMarksFailures(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "NOT reproduced") || !strings.Contains(b.String(), "FAIL") {
 		t.Errorf("got\n%s\nwant NOT reproduced and FAIL marks", b.String())
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from what the report writes now (go test -update rewrites it, then review the diff):\ngot:\n%s", path, got)
+	}
+}
+
+// The reports a student reads, byte for byte: the text the command prints,
+// report.md and report.html of one judged case.
+func TestGoldenReports(t *testing.T) {
+	res := fakeResult(t)
+	res.Broken.Start = time.Date(2026, 11, 22, 9, 44, 4, 0, time.UTC)
+	res.Fixed.Start = res.Broken.Start.Add(40 * time.Second)
+	for _, tt := range []struct {
+		name  string
+		write func(io.Writer, *lab.Result) error
+	}{
+		{"db-saturation.txt", WriteText},
+		{"db-saturation.md", WriteMarkdown},
+		{"db-saturation.html", WriteHTML},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tt.write(&b, res); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name, b.Bytes())
+		})
+	}
+}
+
+// A figure judged by a symptom rule and a fix rule prints once, with both;
+// the measured rows leave out what a rule already shows; the control is
+// explained.
+func TestTextPrintsEachFigureOnce(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, fakeResult(t)); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	if n := strings.Count(text, "health checks failed"); n != 1 {
+		t.Errorf("health checks failed printed %d times, want once:\n%s", n, text)
+	}
+	if !strings.Contains(text, "broken ≥ 2, fixed ≤ 0") || !strings.Contains(text, ControlExplained) {
+		t.Errorf("want both rules on one row and the control explained:\n%s", text)
 	}
 }
