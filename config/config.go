@@ -101,7 +101,7 @@ func Vars() []Var {
 		{"MAX_INFLIGHT", "256", "Requests served at once; beyond it 503 with Retry-After.", func(c *Config, v string) error { return setInt(&c.MaxInflight, v, 1) }},
 		{"REQUEST_TIMEOUT", "10s", "Deadline of one request's context, reaching the database and Redis.", func(c *Config, v string) error { return setDuration(&c.RequestTimeout, v) }},
 		{"SHUTDOWN_TIMEOUT", "15s", "On SIGTERM/SIGINT, how long in-flight requests get to finish.", func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v) }},
-		{"HEALTH_CHECKS_DB", "false", "When true, /api/v1/health also queries Postgres through the pool and waits in line with MAX_INFLIGHT: how the failing health checks of an overload were wired. For the lab; keep it false.", func(c *Config, v string) error { return setBool(&c.HealthChecksDB, v) }},
+		{"HEALTH_CHECKS_DB", "false", "When true, /api/v1/health also pings Postgres through the pool (waiting for a free connection like any request) and is no longer exempt from MAX_INFLIGHT (refused with 503 past it): how the failing health checks of an overload were wired. For the lab; keep it false.", func(c *Config, v string) error { return setBool(&c.HealthChecksDB, v) }},
 		{"READY_TIMEOUT", "1s", "How long /api/v1/ready waits for Postgres and Redis to answer.", func(c *Config, v string) error { return setDuration(&c.ReadyTimeout, v) }},
 		{"HTTP_READ_HEADER_TIMEOUT", "5s", "http.Server ReadHeaderTimeout.", func(c *Config, v string) error { return setDuration(&c.ReadHeaderTimeout, v) }},
 		{"HTTP_READ_TIMEOUT", "30s", "http.Server ReadTimeout.", func(c *Config, v string) error { return setDuration(&c.ReadTimeout, v) }},

@@ -129,18 +129,6 @@ func (c RampingVUs) steps() []vuStep {
 	return steps
 }
 
-// vusAt returns the planned number of VUs at elapsed.
-func (c RampingVUs) vusAt(elapsed time.Duration) int {
-	n := 0
-	for _, s := range c.steps() {
-		if s.At > elapsed {
-			break
-		}
-		n = s.VUs
-	}
-	return n
-}
-
 type rampedVU struct {
 	stopSoft, stopHard context.CancelFunc
 }

@@ -10,9 +10,11 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Limits that keep a run's memory bounded whatever its scenario does: names
-// past MaxNames (a dynamic URL used as a name, say) are folded into
-// OtherName, messages past MaxErrorGroups into one "other errors" group.
+// Limits that keep a run's memory bounded whatever its scenario does: each
+// shard folds the names past its first MaxNames (a dynamic URL used as a
+// name, say) into OtherName, so a run's summary holds at most MaxNames
+// names per shard (MaxNames and OtherName when its VUs see the same names);
+// messages past MaxErrorGroups go into one "other errors" group.
 const (
 	MaxNames       = 200
 	MaxErrorGroups = 200
