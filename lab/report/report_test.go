@@ -2,7 +2,9 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	loadreport "github.com/taskoverflow-lab/taskoverflow/loadtests/report"
 
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
@@ -65,28 +69,39 @@ func TestHTMLDrawsBothRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
-	// Self-contained: no script, nothing fetched.
-	for _, bad := range []string{"<script", "src=", "href=", "@import", "url("} {
+	// Self-contained: the script is inline, nothing is fetched.
+	for _, bad := range []string{"src=", "href=", "@import", "url("} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page contains %q; want nothing loaded from elsewhere", bad)
 		}
 	}
-	// The pool chart holds one line per run, each in its colour.
-	charts := regexp.MustCompile(`(?s)<h3>([^<]*)</h3>(<svg.*?</svg>)`).FindAllStringSubmatch(page, -1)
-	found := false
-	for _, m := range charts {
-		if m[1] != "Pool connections in use" {
-			continue
-		}
-		found = true
-		for _, colour := range []string{brokenColour, fixedColour} {
-			if !strings.Contains(m[2], `<polyline fill="none" stroke="`+colour) {
-				t.Errorf("pool chart has no line in %s", colour)
-			}
-		}
+	// The load report's renderer draws it.
+	if !strings.Contains(page, string(loadreport.ChartScript())) {
+		t.Error("page does not hold the load report's chart script")
 	}
-	if !found {
-		t.Fatalf("no pool chart among %d charts", len(charts))
+	// The pool chart holds one line per run, each in its colour, each with
+	// the run's samples on its own seconds.
+	m := regexp.MustCompile(`<h3>Pool connections in use</h3><canvas data-chart="(c\d+)">`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no pool chart in\n%s", page)
+	}
+	data := regexp.MustCompile(`const CHARTS = (.*);\n`).FindStringSubmatch(page)
+	if data == nil {
+		t.Fatal("no chart data")
+	}
+	var charts map[string][][]any
+	if err := json.Unmarshal([]byte(data[1]), &charts); err != nil {
+		t.Fatal(err)
+	}
+	lines := charts[m[1]]
+	if len(lines) != 2 || lines[0][0] != "broken" || lines[0][1] != brokenColour || lines[1][0] != "fixed" || lines[1][1] != fixedColour {
+		t.Fatalf("pool chart lines: got %v, want broken and fixed in their colours", lines)
+	}
+	if got := fmt.Sprint(lines[0][2]); got != "[2 2 2]" {
+		t.Errorf("broken pool line: got %s, want the three samples [2 2 2]", got)
+	}
+	if got := fmt.Sprint(lines[1][2], lines[1][3]); got != "[5 6 4] [1 2 3]" {
+		t.Errorf("fixed pool line: got %s, want [5 6 4] at [1 2 3] s", got)
 	}
 	if !strings.Contains(page, "REPRODUCED and CLEARED") {
 		t.Error("page does not state the verdict")

@@ -38,6 +38,16 @@ type nameRow struct {
 	Avg, Med, P90, P95, P99, Max string
 }
 
+//go:embed charts.js
+var chartsJS string
+
+// ChartScript returns the canvas renderer the HTML reports share, for a
+// page's <script>: draw(canvas, lines, xs) and drawCharts(charts, xs),
+// which draws every <canvas data-chart="NAME"> from charts[NAME], a list of
+// [name, colour, values] lines on the seconds xs, or [name, colour, values,
+// seconds] each on its own. Each canvas gets data-drawn="true" once drawn.
+func ChartScript() template.JS { return template.JS(chartsJS) }
+
 type htmlPage struct {
 	Title   string
 	Start   string
@@ -45,6 +55,7 @@ type htmlPage struct {
 	Summary string
 	Names   []nameRow
 	Data    template.JS
+	Script  template.JS
 }
 
 // HTML writes a self-contained page: charts of latency (p50, p95, p99),
@@ -83,6 +94,7 @@ func HTML(w io.Writer, s *metrics.Summary) error {
 		Elapsed: cli.FormatClock(s.Elapsed()),
 		Summary: text.String(),
 		Data:    template.JS(data),
+		Script:  ChartScript(),
 	}
 	for _, n := range s.Names() {
 		r := s.Requests[n]
