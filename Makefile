@@ -12,11 +12,11 @@ test:
 
 # The end-to-end runs that judge machine-dependent figures, in their own step without -race:
 # the lab's quick cases through package lab and the lab command, and 10,000 connections.
-# They fail, never skip.
+# They fail, never skip, and run one package at a time (-p 1) so that they do not compete.
 E2E_PKGS = ./lab ./cmd/lab ./loadtests/conncheck
 test-e2e:
 	go vet -tags e2e $(E2E_PKGS)
-	go test -tags e2e -count=1 -run 'TestLabQuick|TestFixedAsBrokenFails|TestRunQuickCase|TestTenThousandConnections' $(E2E_PKGS)
+	go test -tags e2e -count=1 -p 1 -run 'TestLabQuick|TestFixedAsBrokenFails|TestRunQuickCase|TestTenThousandConnections' $(E2E_PKGS)
 
 # Benchmarks, never tests: go test -bench, then the API against pgbench side by side.
 bench:
