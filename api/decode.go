@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,7 +42,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request, allowed ...string) (ob
 	}
 	var unknown []string
 	for k := range obj {
-		if !contains(allowed, k) {
+		if !slices.Contains(allowed, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -132,15 +133,6 @@ func (o object) localTime(key string, dst **taskoverflow.LocalTime) error {
 	}
 	*dst = &t
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteList(names []string) string {

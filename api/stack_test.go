@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/config"
 	"github.com/taskoverflow-lab/taskoverflow/inmem"
 	"github.com/taskoverflow-lab/taskoverflow/internal/backingtest"
+	"github.com/taskoverflow-lab/taskoverflow/internal/childproc"
 	"github.com/taskoverflow-lab/taskoverflow/logging"
 	"github.com/taskoverflow-lab/taskoverflow/session"
 	"github.com/taskoverflow-lab/taskoverflow/store"
@@ -39,22 +38,7 @@ var (
 )
 
 // syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = childproc.Output
 
 // stack is the whole API on real Postgres and Redis, served by httptest.
 type stack struct {

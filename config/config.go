@@ -148,7 +148,7 @@ func Vars() []Var {
 		{"TRUSTED_PROXIES", "", "Comma-separated CIDRs of the load balancers whose `X-Forwarded-Proto: https` makes the session cookie `Secure`. Empty trusts no one: only a direct TLS connection does.", setTrustedProxies},
 		{"DB_APP_USER", "", "`migrate` only: a login role for the app, created or updated (password DB_APP_PASSWORD) and allowed to use the public schema, while DATABASE_URL names the master user.", func(c *Config, v string) error { c.DBAppUser = v; return nil }},
 		{"DB_APP_PASSWORD", "", "`migrate` only: the password DB_APP_USER gets. Never logged.", func(c *Config, v string) error { c.DBAppPassword = v; return nil }},
-		{"HEALTH_CHECKS_DB", "false", "When true, /api/v1/health also queries Postgres through the pool and waits in line with MAX_INFLIGHT: how the failing health checks of an overload were wired. For the lab; keep it false.", func(c *Config, v string) error { return setBool(&c.HealthChecksDB, v) }},
+		{"HEALTH_CHECKS_DB", "false", "When true, /api/v1/health also pings Postgres through the pool (waiting for a free connection like any request) and is no longer exempt from MAX_INFLIGHT (refused with 503 past it): how the failing health checks of an overload were wired. For the lab; keep it false.", func(c *Config, v string) error { return setBool(&c.HealthChecksDB, v) }},
 		{"READY_TIMEOUT", "1s", "How long /api/v1/ready waits for Postgres and Redis to answer.", func(c *Config, v string) error { return setDuration(&c.ReadyTimeout, v) }},
 		{"HTTP_READ_HEADER_TIMEOUT", "5s", "http.Server ReadHeaderTimeout.", func(c *Config, v string) error { return setDuration(&c.ReadHeaderTimeout, v) }},
 		{"HTTP_READ_TIMEOUT", "30s", "http.Server ReadTimeout.", func(c *Config, v string) error { return setDuration(&c.ReadTimeout, v) }},
@@ -302,14 +302,22 @@ func setLogLevel(c *Config, v string) error {
 }
 
 func setRedisMaxActive(c *Config, v string) error {
+	var err error
+	c.Redis.MaxActive, c.Redis.Unlimited, err = ParseRedisMaxActive(v)
+	return err
+}
+
+// ParseRedisMaxActive reads REDIS_MAX_ACTIVE's syntax: a positive number, or
+// `unlimited` in any case (then max is 0). It returns an error naming the
+// syntax otherwise.
+func ParseRedisMaxActive(v string) (max int, unlimited bool, err error) {
 	if strings.EqualFold(v, "unlimited") {
-		c.Redis.MaxActive, c.Redis.Unlimited = 0, true
-		return nil
+		return 0, true, nil
 	}
-	if err := setInt(&c.Redis.MaxActive, v, 1); err != nil {
-		return fmt.Errorf("%w (write `unlimited` for no bound)", err)
+	if err := setInt(&max, v, 1); err != nil {
+		return 0, false, fmt.Errorf("%w (write `unlimited` for no bound)", err)
 	}
-	return nil
+	return max, false, nil
 }
 
 func setBcryptConcurrency(c *Config, v string) error {

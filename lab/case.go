@@ -6,7 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/lab/cpulimit"
 )
 
 // Case is one documented incident, reproduced: the service as it was when
@@ -20,13 +21,16 @@ type Case struct {
 	Passage string
 	// Story tells in one line what happens.
 	Story string
+	// Note, when set, explains a figure of the runs a reader would wonder
+	// about (printed after the verdict).
+	Note string
 	// Broken and Fixed are the two runs' setups.
 	Broken, Fixed Setup
 	// Quick shrinks a setup for the quick lab (CI); nil runs it as is.
 	Quick func(Setup) Setup
 	// Judge returns the figures of both runs, each with its rule: the
 	// symptoms the broken run must show and what the fixed run must clear.
-	Judge func(broken, fixed *Run) []Check
+	Judge func(broken, fixed *SetupRun) []Rule
 	// Charts lists the series the report draws for this case, besides the
 	// load's requests and latency.
 	Charts []Chart
@@ -43,7 +47,7 @@ type Setup struct {
 	// NoFile, when above zero, is the API's RLIMIT_NOFILE.
 	NoFile uint64
 	// CPU, when set, holds the API to part of the machine.
-	CPU *CPULimit
+	CPU *cpulimit.Limit
 	// PGMaxConnections, when above zero, is Postgres's max_connections.
 	PGMaxConnections int
 	// SeedTodos is how many todos the database holds before the load starts.
@@ -164,16 +168,4 @@ func Select(names []string) ([]Case, error) {
 		return nil, fmt.Errorf("no case %s (cases: %s)", strings.Join(unknown, ", "), strings.Join(CaseNames(), ", "))
 	}
 	return out, nil
-}
-
-// fmtDuration prints d rounded for a person.
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d >= time.Minute:
-		return d.Round(time.Second).String()
-	case d >= time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	default:
-		return d.Round(time.Millisecond).String()
-	}
 }

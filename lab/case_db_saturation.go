@@ -3,6 +3,7 @@ package lab
 import (
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
 )
 
@@ -25,8 +26,8 @@ import (
 // timeout (the incident's cluster); two failures in a row would pull the
 // instance.
 func dbSaturation() Case {
-	load := func(path string) Plan {
-		return Plan{Name: "throughput", Params: scenarios.Params{VUs: 100, Duration: 20 * time.Second, Path: path}, RequestTimeout: 10 * time.Second}
+	load := func(path string) PlanWorkload {
+		return PlanWorkload{Name: "throughput", Params: scenarios.Params{VUs: 100, Duration: 20 * time.Second, Path: path}, RequestTimeout: 10 * time.Second}
 	}
 	return Case{
 		Name:   "db-saturation",
@@ -49,7 +50,7 @@ func dbSaturation() Case {
 			Workload:  load("/api/v1/todos?completed=false&window=7"),
 		},
 		Quick: func(s Setup) Setup {
-			p := s.Workload.(Plan)
+			p := s.Workload.(PlanWorkload)
 			p.Params.Duration = 8 * time.Second
 			s.Workload = p
 			return s
@@ -58,8 +59,8 @@ func dbSaturation() Case {
 		Charts: []Chart{
 			{Title: "Seconds spent waiting for a pool connection", Series: "pgxpool_empty_acquire_wait_seconds_total", Rate: true},
 			{Title: "Pool connections in use", Series: "pgxpool_acquired_conns"},
-			{Title: "Health checks failed", Series: SeriesHealthFailed},
-			{Title: "Health check answer time", Series: SeriesHealthMS, Unit: "ms"},
+			{Title: "Health checks failed", Series: sample.SeriesHealthFailed},
+			{Title: "Health check answer time", Series: sample.SeriesHealthMS, Unit: "ms"},
 			{Title: "Requests in flight (API)", Series: "http_inflight_requests"},
 		},
 	}
@@ -77,20 +78,20 @@ func dbSaturation() Case {
 //   - health checks failed: broken ≥ 2, the failures in a row that pull an
 //     instance; fixed none.
 //   - failed requests, fixed none: latency is bounded, nothing times out.
-func judgeDBSaturation(b, f *Run) []Check {
+func judgeDBSaturation(b, f *SetupRun) []Rule {
 	// Mean wait per acquire, in ms: waited seconds over acquires.
-	wait := func(r *Run) float64 {
+	wait := func(r *SetupRun) float64 {
 		n := r.Delta("pgxpool_acquire_count_total")
 		if n == 0 {
 			return 0
 		}
 		return 1000 * r.Delta("pgxpool_empty_acquire_wait_seconds_total") / n
 	}
-	return []Check{
+	return []Rule{
 		times("mean pool wait per query", "ms", wait(b), wait(f), 10, 1),
 		times("p95 latency", "ms", b.P95(), f.P95(), 5, 10),
-		atLeast("health checks failed", "", b.Sum(SeriesHealthFailed), f.Sum(SeriesHealthFailed), 2),
-		atMost("health checks failed", "", b.Sum(SeriesHealthFailed), f.Sum(SeriesHealthFailed), 0),
+		atLeast("health checks failed", "", b.Sum(sample.SeriesHealthFailed), f.Sum(sample.SeriesHealthFailed), 2),
+		atMost("health checks failed", "", b.Sum(sample.SeriesHealthFailed), f.Sum(sample.SeriesHealthFailed), 0),
 		atMost("failed requests", "%", 100*b.FailedRate(), 100*f.FailedRate(), 0),
 	}
 }

@@ -2,6 +2,8 @@ package lab
 
 import (
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 )
 
 // maxConnections reproduces seed 002: a service whose file descriptor limit
@@ -51,20 +53,20 @@ func maxConnections() Case {
 //     decides it (128 of 400 is 32% at most); fixed 100%, the connection
 //     check's own pass rule.
 //   - peak open fds over the limit: broken ≥ 0.95, the cause in one figure.
-func judgeMaxConnections(b, f *Run) []Check {
-	fdUse := func(r *Run) float64 {
+func judgeMaxConnections(b, f *SetupRun) []Rule {
+	fdUse := func(r *SetupRun) float64 {
 		if r.Setup.NoFile == 0 {
 			return 0
 		}
-		return r.Peak(SeriesFDs) / float64(r.Setup.NoFile)
+		return r.Peak(sample.SeriesFDs) / float64(r.Setup.NoFile)
 	}
-	served := func(r *Run) float64 {
+	served := func(r *SetupRun) float64 {
 		if r.Conn == nil || r.Conn.Connections == 0 {
 			return 0
 		}
 		return 100 * float64(r.Conn.Final.Served) / float64(r.Conn.Connections)
 	}
-	return []Check{
+	return []Rule{
 		brokenAtMost("connections served", "%", served(b), served(f), 50),
 		fixedAtLeast("connections served", "%", served(b), served(f), 100),
 		atLeast("peak open fds / RLIMIT_NOFILE", "", fdUse(b), fdUse(f), 0.95),

@@ -3,6 +3,7 @@ package lab
 import (
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
 )
 
@@ -16,7 +17,7 @@ import (
 // pool grows towards DB_MAX_CONNS: 3 × 10 = 30 in the broken run, which
 // Postgres refuses past its limit; 3 × 5 = 15 in the fixed one.
 func pgMaxConnections() Case {
-	load := Plan{Name: "throughput", Params: scenarios.Params{VUs: 12, Duration: 12 * time.Second, Path: "/api/v1/todos"}, RequestTimeout: 10 * time.Second}
+	load := PlanWorkload{Name: "throughput", Params: scenarios.Params{VUs: 12, Duration: 12 * time.Second, Path: "/api/v1/todos"}, RequestTimeout: 10 * time.Second}
 	return Case{
 		Name:   "pg-max-connections",
 		Source: "the TaskOverflow load-testing practical (week 8), its back-of-the-envelope section",
@@ -41,16 +42,16 @@ func pgMaxConnections() Case {
 			Workload:         load,
 		},
 		Quick: func(s Setup) Setup {
-			p := s.Workload.(Plan)
+			p := s.Workload.(PlanWorkload)
 			p.Params.Duration = 6 * time.Second
 			s.Workload = p
 			return s
 		},
 		Judge: judgePGMaxConnections,
 		Charts: []Chart{
-			{Title: "Postgres connections (pg_stat_activity)", Series: SeriesPGConnections},
+			{Title: "Postgres connections (pg_stat_activity)", Series: sample.SeriesPGConnections},
 			{Title: "Pool connections open (all instances)", Series: "pgxpool_total_conns"},
-			{Title: "5xx responses", Series: SeriesHTTP5xx, Rate: true},
+			{Title: "5xx responses", Series: sample.SeriesHTTP5xx, Rate: true},
 		},
 	}
 }
@@ -67,16 +68,16 @@ func pgMaxConnections() Case {
 //     each, fixed none. How many fail depends on how fast the pools grow
 //     (4 to 11 in the quick runs, 1% to 2.5% of their requests), but one
 //     refused connection is already the incident.
-func judgePGMaxConnections(b, f *Run) []Check {
-	tooMany := func(r *Run) float64 { return float64(r.LogLines("too many clients")) }
-	poolSum := func(r *Run) float64 { return r.Peak("pgxpool_max_conns") }
-	unavailable := func(r *Run) float64 {
+func judgePGMaxConnections(b, f *SetupRun) []Rule {
+	tooMany := func(r *SetupRun) float64 { return float64(r.LogLines("too many clients")) }
+	poolSum := func(r *SetupRun) float64 { return r.Peak("pgxpool_max_conns") }
+	unavailable := func(r *SetupRun) float64 {
 		if r.Summary == nil {
 			return 0
 		}
 		return float64(r.Summary.Total().Failures["status 503"])
 	}
-	return []Check{
+	return []Rule{
 		atLeast("pool sum over max_connections", "×", poolSum(b)/float64(b.Setup.PGMaxConnections), poolSum(f)/float64(f.Setup.PGMaxConnections), 1.01),
 		atMost("pool sum over max_connections", "×", poolSum(b)/float64(b.Setup.PGMaxConnections), poolSum(f)/float64(f.Setup.PGMaxConnections), 0.9),
 		atLeast("\"too many clients\" log lines", "", tooMany(b), tooMany(f), 1),

@@ -3,6 +3,7 @@ package lab
 import (
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/lab/cpulimit"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
 )
 
@@ -28,8 +29,8 @@ import (
 // against 22 ms). A quarter of a CPU puts the load's peak clearly beyond
 // what the broken API serves, run after run.
 func plannersAndStudiers() Case {
-	load := func(variant string) Plan {
-		return Plan{Name: "planners-and-studiers", Params: scenarios.Params{Variant: variant},
+	load := func(variant string) PlanWorkload {
+		return PlanWorkload{Name: "planners-and-studiers", Params: scenarios.Params{Variant: variant},
 			TimeScale: 0.1, VUsScale: 0.3, RequestTimeout: 6 * time.Second}
 	}
 	return Case{
@@ -43,7 +44,7 @@ func plannersAndStudiers() Case {
 		Broken: Setup{
 			Summary:   "the handout's script (request.id, POST checked for 200), API held to a quarter of CPU 0",
 			API:       map[string]string{"GOMAXPROCS": "1"},
-			CPU:       &CPULimit{CPUs: "0", Quota: 0.25},
+			CPU:       &cpulimit.Limit{CPUs: "0", Quota: 0.25},
 			SeedTodos: 2000,
 			Workload:  load("practical"),
 		},
@@ -55,7 +56,7 @@ func plannersAndStudiers() Case {
 		},
 		// Half the time with half the users: the same requests per second.
 		Quick: func(s Setup) Setup {
-			p := s.Workload.(Plan)
+			p := s.Workload.(PlanWorkload)
 			p.TimeScale, p.VUsScale, p.RequestTimeout = 0.05, 0.15, 3*time.Second
 			s.Workload = p
 			return s
@@ -82,8 +83,8 @@ func plannersAndStudiers() Case {
 //   - p95 latency: broken ≥ 5 × the fixed p95 or 100 ms, whichever is
 //     more (over 150× measured), so the CPU limit shows, not just the
 //     script's bugs.
-func judgePlanners(b, f *Run) []Check {
-	posts := func(r *Run) float64 {
+func judgePlanners(b, f *SetupRun) []Rule {
+	posts := func(r *SetupRun) float64 {
 		if r.Summary == nil {
 			return 0
 		}
@@ -92,17 +93,17 @@ func judgePlanners(b, f *Run) []Check {
 		}
 		return 0
 	}
-	per := func(n float64, r *Run) float64 {
+	per := func(n float64, r *SetupRun) float64 {
 		if p := posts(r); p > 0 {
 			return n / p
 		}
 		return n
 	}
-	undefined := func(r *Run) float64 {
+	undefined := func(r *SetupRun) float64 {
 		return per(float64(r.LogLines(`"msg":"request finished"`, `"url":"/api/v1/todos/undefined"`)), r)
 	}
-	left := func(r *Run) float64 { return per(r.Finding(scenarios.LeftBehind), r) }
-	return []Check{
+	left := func(r *SetupRun) float64 { return per(r.Finding(scenarios.LeftBehind), r) }
+	return []Rule{
 		atLeast("checks failed", "%", 100*b.CheckFailRate(), 100*f.CheckFailRate(), 3),
 		atMost("checks failed", "%", 100*b.CheckFailRate(), 100*f.CheckFailRate(), 0),
 		atLeast("DELETE /api/v1/todos/undefined per planner POST", "", undefined(b), undefined(f), 0.9),

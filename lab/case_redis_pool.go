@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
 )
 
@@ -25,7 +26,7 @@ import (
 //   - Redis's own total_connections_received over the run, per request;
 //   - the peak of Redis's connected_clients, sampled once a second.
 func redisPoolUnbounded() Case {
-	load := Plan{Name: "website", Params: scenarios.Params{VUs: 400, Duration: 30 * time.Minute}, TimeScale: 0.01}
+	load := PlanWorkload{Name: "website", Params: scenarios.Params{VUs: 400, Duration: 30 * time.Minute}, TimeScale: 0.01}
 	return Case{
 		Name:   "redis-pool-unbounded",
 		Source: "Testing With Load (a Locust run that found a Redis connection storm behind redigo)",
@@ -34,6 +35,10 @@ func redisPoolUnbounded() Case {
 			"realistic default value for Pool.MaxActive, and since it is an int in go, we default to 0.",
 		Story: "Logged-in website users under load; the session pool's MaxActive is unlimited and MaxIdle is " +
 			"redistore's 3, so Redis sees a new connection for almost every request.",
+		Note: "Why the fixed run's p95 is still hundreds of milliseconds: all 400 users register and log in " +
+			"in the first second, 800 bcrypt hashes queued on the API's one core (GOMAXPROCS=1 in both runs); " +
+			"the requests after that burst take tens of milliseconds (see p50). This case judges Redis " +
+			"connections, not latency: the fix serves several times the requests of the broken run in the same time.",
 		Broken: Setup{
 			Summary:  "unbounded pool, MaxIdle 3 (redistore's default)",
 			API:      map[string]string{"REDIS_MAX_ACTIVE": "unlimited", "REDIS_MAX_IDLE": "3", "REDIS_WAIT": "false", "MAX_INFLIGHT": "1024", "GOMAXPROCS": "1"},
@@ -45,15 +50,15 @@ func redisPoolUnbounded() Case {
 			Workload: load,
 		},
 		Quick: func(s Setup) Setup {
-			p := s.Workload.(Plan)
+			p := s.Workload.(PlanWorkload)
 			p.Params.Duration = 8 * time.Minute
 			s.Workload = p
 			return s
 		},
 		Judge: judgeRedisPool,
 		Charts: []Chart{
-			{Title: "Redis connections received", Series: SeriesRedisConnections, Rate: true},
-			{Title: "Redis connected clients", Series: SeriesRedisClients},
+			{Title: "Redis connections received", Series: sample.SeriesRedisConnections, Rate: true},
+			{Title: "Redis connected clients", Series: sample.SeriesRedisClients},
 			{Title: "Redis pool dials (API side)", Series: "redis_pool_dials_total", Rate: true},
 			{Title: "Redis pool connections open (API side)", Series: "redis_pool_active_conns"},
 		},
@@ -76,22 +81,22 @@ func redisPoolUnbounded() Case {
 //     the pool keeps plus the sampler's; a once-a-second sample of a
 //     crowd that comes and goes is noisy, so the bound is low (8 against a
 //     lowest measured 15). Fixed ≤ REDIS_MAX_ACTIVE + 1.
-func judgeRedisPool(b, f *Run) []Check {
-	perRequest := func(r *Run) float64 {
+func judgeRedisPool(b, f *SetupRun) []Rule {
+	perRequest := func(r *SetupRun) float64 {
 		total, _ := r.Requests()
 		if total == 0 {
 			return 0
 		}
-		return r.Delta(SeriesRedisConnections) / float64(total)
+		return r.Delta(sample.SeriesRedisConnections) / float64(total)
 	}
-	setting := func(r *Run, name string) float64 {
+	setting := func(r *SetupRun, name string) float64 {
 		n, _ := strconv.Atoi(r.Setup.API[name])
 		return float64(n)
 	}
-	return []Check{
+	return []Rule{
 		atLeast("Redis connections received per request", "", perRequest(b), perRequest(f), 0.1),
-		atMost("Redis connections received", "", b.Delta(SeriesRedisConnections), f.Delta(SeriesRedisConnections), setting(f, "REDIS_MAX_ACTIVE")),
-		atLeast("peak Redis connected clients", "", b.Peak(SeriesRedisClients), f.Peak(SeriesRedisClients), 2*(setting(b, "REDIS_MAX_IDLE")+1)),
-		atMost("peak Redis connected clients", "", b.Peak(SeriesRedisClients), f.Peak(SeriesRedisClients), setting(f, "REDIS_MAX_ACTIVE")+1),
+		atMost("Redis connections received", "", b.Delta(sample.SeriesRedisConnections), f.Delta(sample.SeriesRedisConnections), setting(f, "REDIS_MAX_ACTIVE")),
+		atLeast("peak Redis connected clients", "", b.Peak(sample.SeriesRedisClients), f.Peak(sample.SeriesRedisClients), 2*(setting(b, "REDIS_MAX_IDLE")+1)),
+		atMost("peak Redis connected clients", "", b.Peak(sample.SeriesRedisClients), f.Peak(sample.SeriesRedisClients), setting(f, "REDIS_MAX_ACTIVE")+1),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
@@ -31,23 +32,23 @@ type figures struct {
 }
 
 // run builds the Run a judge reads.
-func (f figures) run(label string) *Run {
-	r := &Run{Label: label, Setup: f.setup, Elapsed: f.loadLength, Conn: f.conn}
+func (f figures) run(label string) *SetupRun {
+	r := &SetupRun{Label: label, Setup: f.setup, Elapsed: f.loadLength, Conn: f.conn}
 	if r.Elapsed == 0 {
 		r.Elapsed = 10 * time.Second
 	}
-	first := Sample{T: 0, Values: map[string]float64{}}
-	last := Sample{T: r.Elapsed, Values: map[string]float64{}}
+	first := sample.Sample{T: 0, Values: map[string]float64{}}
+	last := sample.Sample{T: r.Elapsed, Values: map[string]float64{}}
 	for k, v := range f.counters {
 		first.Values[k], last.Values[k] = v[0], v[1]
 	}
 	r.Samples = append(r.Samples, first)
 	for k, v := range f.peaks {
-		r.Samples = append(r.Samples, Sample{T: time.Second, Values: map[string]float64{k: v}})
+		r.Samples = append(r.Samples, sample.Sample{T: time.Second, Values: map[string]float64{k: v}})
 	}
 	for k, vs := range f.perSample {
 		for i, v := range vs {
-			r.Samples = append(r.Samples, Sample{T: time.Duration(i+1) * time.Second, Values: map[string]float64{k: v}})
+			r.Samples = append(r.Samples, sample.Sample{T: time.Duration(i+1) * time.Second, Values: map[string]float64{k: v}})
 		}
 	}
 	r.Samples = append(r.Samples, last)
@@ -85,7 +86,7 @@ func judgeCase(t *testing.T, name string, broken, fixed figures) Verdict {
 	if !ok {
 		t.Fatalf("no case %s", name)
 	}
-	return judge(c, broken.run("broken"), fixed.run("fixed"))
+	return Judge(c, broken.run("broken"), fixed.run("fixed"))
 }
 
 // TestJudges feeds each case's judge figures like those of its two runs:
@@ -105,18 +106,18 @@ func TestJudges(t *testing.T) {
 	}{
 		{"redis-pool-unbounded",
 			figures{setup: setupOf("redis-pool-unbounded", false), requests: 30000, latency: 3 * time.Millisecond,
-				counters: map[string][2]float64{SeriesRedisConnections: {2, 9002}}, peaks: map[string]float64{SeriesRedisClients: 109}},
+				counters: map[string][2]float64{sample.SeriesRedisConnections: {2, 9002}}, peaks: map[string]float64{sample.SeriesRedisClients: 109}},
 			figures{setup: setupOf("redis-pool-unbounded", true), requests: 30000, latency: time.Millisecond,
-				counters: map[string][2]float64{SeriesRedisConnections: {3, 18}}, peaks: map[string]float64{SeriesRedisClients: 17}}},
+				counters: map[string][2]float64{sample.SeriesRedisConnections: {3, 18}}, peaks: map[string]float64{sample.SeriesRedisClients: 17}}},
 		{"db-saturation",
-			figures{requests: 1200, latency: 2 * time.Second, perSample: map[string][]float64{SeriesHealthFailed: {1, 1, 1, 0, 1}},
+			figures{requests: 1200, latency: 2 * time.Second, perSample: map[string][]float64{sample.SeriesHealthFailed: {1, 1, 1, 0, 1}},
 				counters: map[string][2]float64{"pgxpool_acquire_count_total": {10, 1210}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1800}}},
-			figures{requests: 24000, latency: 80 * time.Millisecond, perSample: map[string][]float64{SeriesHealthFailed: {0, 0, 0}},
+			figures{requests: 24000, latency: 80 * time.Millisecond, perSample: map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}},
 				counters: map[string][2]float64{"pgxpool_acquire_count_total": {10, 24010}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1600}}}},
 		{"max-connections",
-			figures{setup: setupOf("max-connections", false), peaks: map[string]float64{SeriesFDs: 128},
+			figures{setup: setupOf("max-connections", false), peaks: map[string]float64{sample.SeriesFDs: 128},
 				conn: &conncheck.Report{Connections: 400, Final: conncheck.Stats{Established: 400, Served: 114}}},
-			figures{setup: setupOf("max-connections", true), peaks: map[string]float64{SeriesFDs: 415},
+			figures{setup: setupOf("max-connections", true), peaks: map[string]float64{sample.SeriesFDs: 415},
 				conn: &conncheck.Report{Connections: 400, Final: conncheck.Stats{Established: 400, Served: 400}}}},
 		{"planners-and-studiers",
 			figures{requests: 1670, posts: 120, failed: 120, latency: 2500 * time.Millisecond, checks: [2]int64{1430, 240},
@@ -131,11 +132,11 @@ func TestJudges(t *testing.T) {
 			figures{setup: setupOf("pg-max-connections", false), requests: 1600, failed: 320, latency: 200 * time.Millisecond,
 				failures: map[string]int64{"status 503": 320},
 				peaks:    map[string]float64{"pgxpool_max_conns": 30},
-				counters: map[string][2]float64{SeriesHTTP5xx: {0, 320}},
+				counters: map[string][2]float64{sample.SeriesHTTP5xx: {0, 320}},
 				logLines: repeat(`{"level":"ERROR","msg":"request finished","err":"FATAL: sorry, too many clients already (SQLSTATE 53300)"}`, 320)},
 			figures{setup: setupOf("pg-max-connections", true), requests: 3000, latency: 100 * time.Millisecond,
 				peaks:    map[string]float64{"pgxpool_max_conns": 15},
-				counters: map[string][2]float64{SeriesHTTP5xx: {0, 0}},
+				counters: map[string][2]float64{sample.SeriesHTTP5xx: {0, 0}},
 				logLines: []string{`{"level":"INFO","msg":"request finished","status":200}`}}},
 	}
 	if len(tests) != len(All()) {
@@ -145,34 +146,34 @@ func TestJudges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v := judgeCase(t, tt.name, tt.broken, tt.fixed)
 			if !v.Passed() {
-				t.Errorf("broken vs fixed: got reproduced %v, cleared %v, want both\n%s", v.Reproduced, v.Cleared, checksText(v))
+				t.Errorf("broken vs fixed: got reproduced %v, cleared %v, want both\n%s", v.Reproduced, v.Cleared, rulesText(v))
 			}
 			control := judgeCase(t, tt.name, tt.fixed, tt.fixed)
 			if control.Reproduced {
-				t.Errorf("fixed judged as broken: got reproduced, want not\n%s", checksText(control))
+				t.Errorf("fixed judged as broken: got reproduced, want not\n%s", rulesText(control))
 			}
 			stuck := judgeCase(t, tt.name, tt.broken, tt.broken)
 			if stuck.Cleared {
-				t.Errorf("broken judged as fixed: got cleared, want not\n%s", checksText(stuck))
+				t.Errorf("broken judged as fixed: got cleared, want not\n%s", rulesText(stuck))
 			}
 		})
 	}
 }
 
-func checksText(v Verdict) string {
+func rulesText(v Verdict) string {
 	var b strings.Builder
-	for _, c := range v.Checks {
-		fmt.Fprintf(&b, "  %s %s: broken %v fixed %v, %s: %v\n", c.Kind, c.Name, c.Broken, c.Fixed, c.Rule, c.Pass)
+	for _, c := range v.Rules {
+		fmt.Fprintf(&b, "  %s %s: broken %v fixed %v, %s: %v\n", c.Purpose, c.Name, c.Broken, c.Fixed, c.Rule, c.Pass)
 	}
 	return b.String()
 }
 
-func TestCheckRules(t *testing.T) {
+func TestRules(t *testing.T) {
 	tests := []struct {
-		name string
-		c    Check
-		kind Kind
-		pass bool
+		name    string
+		c       Rule
+		purpose Purpose
+		pass    bool
 	}{
 		{"at least, above", atLeast("x", "", 5, 0, 4), Symptom, true},
 		{"at least, on the line", atLeast("x", "", 4, 0, 4), Symptom, true},
@@ -189,10 +190,32 @@ func TestCheckRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.c.Kind != tt.kind || tt.c.Pass != tt.pass {
-				t.Errorf("got kind %s pass %v (rule %q), want %s %v", tt.c.Kind, tt.c.Pass, tt.c.Rule, tt.kind, tt.pass)
+			if tt.c.Purpose != tt.purpose || tt.c.Pass != tt.pass {
+				t.Errorf("got purpose %s pass %v (rule %q), want %s %v", tt.c.Purpose, tt.c.Pass, tt.c.Rule, tt.purpose, tt.pass)
 			}
 		})
+	}
+}
+
+// A rule prints its bound with the figure's unit, as the figure is printed.
+func TestRulesPrintTheirUnit(t *testing.T) {
+	tests := []struct {
+		c    Rule
+		want string
+	}{
+		{brokenAtMost("connections served", "%", 28.25, 100, 50), "broken ≤ 50%"},
+		{fixedAtLeast("connections served", "%", 28.25, 100, 100), "fixed ≥ 100%"},
+		{atLeast("pool sum over max_connections", "×", 1.2, 0.5, 1.01), "broken ≥ 1.01×"},
+		{times("p95 latency", "ms", 500, 20, 5, 10), "broken ≥ 5 × max(fixed, 10 ms)"},
+		{atMost("health checks failed", "", 3, 0, 0), "fixed ≤ 0"},
+	}
+	for _, tt := range tests {
+		if tt.c.Rule != tt.want {
+			t.Errorf("%s: got rule %q, want %q", tt.c.Name, tt.c.Rule, tt.want)
+		}
+	}
+	if got := WithUnit(28.25, "%") + " ≤ " + WithUnit(50, "%"); got != "28.25% ≤ 50%" {
+		t.Errorf("got %q, want 28.25%% ≤ 50%%", got)
 	}
 }
 
@@ -225,6 +248,26 @@ func TestCasesAreComplete(t *testing.T) {
 			if fmt.Sprint(q.API) != fmt.Sprint(c.Broken.API) || q.NoFile != c.Broken.NoFile || q.Instances != c.Broken.Instances {
 				t.Errorf("%s: the quick setup changes the service's settings", c.Name)
 			}
+		}
+	}
+}
+
+// A compressed plan says how long it lasts on the clock, not "time ×0.01".
+func TestPlanWorkloadSaysHowLongItLasts(t *testing.T) {
+	tests := []struct {
+		w    PlanWorkload
+		want string
+	}{
+		{PlanWorkload{Name: "website", Params: scenarios.Params{VUs: 400, Duration: 8 * time.Minute}, TimeScale: 0.01},
+			"plan website (400 VUs, 8m0s of the plan played 100× faster, about 4.8s)"},
+		{PlanWorkload{Name: "planners-and-studiers", Params: scenarios.Params{Variant: "practical"}, TimeScale: 0.05, VUsScale: 0.15},
+			"plan planners-and-studiers (practical, the plan's waits and stages 20× shorter, 15% of the plan's VUs)"},
+		{PlanWorkload{Name: "throughput", Params: scenarios.Params{VUs: 12, Duration: 6 * time.Second}},
+			"plan throughput (12 VUs, 6s)"},
+	}
+	for _, tt := range tests {
+		if got := tt.w.String(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,8 @@
-package lab
+//go:build e2e
+
+// The real cases end to end: machine-dependent figures, judged without the
+// race detector in their own CI step (make test-e2e), never skipped.
+package lab_test
 
 import (
 	"bytes"
@@ -9,6 +13,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/report"
+	"github.com/taskoverflow-lab/taskoverflow/lab/trace"
 )
 
 // TestLabQuick runs the quick cases end to end, as CI does: real Postgres,
@@ -18,20 +26,23 @@ import (
 func TestLabQuick(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cases, err := Select(QuickCaseNames())
+	cases, err := lab.Select(lab.QuickCaseNames())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var progress bytes.Buffer
-	r := &Runner{Dir: t.TempDir(), Quick: true, Progress: &progress}
+	r := &lab.Runner{Dir: t.TempDir(), Quick: true, Progress: &progress}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			res, err := r.RunCase(ctx, c)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, progress.String())
 			}
+			if err := report.WriteFiles(res); err != nil {
+				t.Fatal(err)
+			}
 			var text bytes.Buffer
-			WriteText(&text, res)
+			report.WriteText(&text, res)
 			t.Log(text.String())
 			if !res.Verdict.Reproduced || !res.Verdict.Cleared {
 				t.Errorf("got reproduced %v, cleared %v; want both\n%s", res.Verdict.Reproduced, res.Verdict.Cleared, text.String())
@@ -57,7 +68,7 @@ func TestLabQuick(t *testing.T) {
 // traceSlowest follows the slowest login or todo listing of the broken run
 // through the API's log: both use Postgres and Redis, so the trace must
 // hold the request's two HTTP lines, a SQL statement and a Redis command.
-func traceSlowest(t *testing.T, res *Result) {
+func traceSlowest(t *testing.T, res *lab.Result) {
 	t.Helper()
 	var id string
 	for _, s := range res.Broken.Summary.Slowest {
@@ -78,17 +89,17 @@ func traceSlowest(t *testing.T, res *Result) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	lines, err := Trace(f, "", id)
+	lines, err := trace.Read(f, "", id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
 	for _, l := range lines {
-		kinds[l.Kind()]++
+		kinds[l.Layer()]++
 	}
 	if kinds["http"] != 2 || kinds["redis"] < 1 || kinds["sql"] < 1 {
 		var b bytes.Buffer
-		WriteTrace(&b, id, lines)
+		trace.Write(&b, id, lines)
 		t.Errorf("trace of %s: got %v lines by layer, want 2 http and at least a redis command and a SQL statement\n%s", id, kinds, b.String())
 	}
 }
@@ -131,16 +142,16 @@ func slowestInLog(t *testing.T, path string, routes ...string) string {
 func TestFixedAsBrokenFails(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, _ := Lookup("max-connections")
+	c, _ := lab.Lookup("max-connections")
 	c.Broken = c.Fixed
 	var progress bytes.Buffer
-	res, err := (&Runner{Quick: true, Progress: &progress}).RunCase(ctx, c)
+	res, err := (&lab.Runner{Quick: true, Progress: &progress}).RunCase(ctx, c)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}
 	if res.Verdict.Passed() || res.Verdict.Reproduced {
 		var text bytes.Buffer
-		WriteText(&text, res)
+		report.WriteText(&text, res)
 		t.Errorf("fixed settings as broken: got reproduced %v, want the verdict to fail\n%s", res.Verdict.Reproduced, text.String())
 	}
 	if res.OK() {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,13 +19,15 @@ import (
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/apiproc"
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
-// Run is one run of a setup: what the load measured, what the sampler saw
+// SetupRun is one run of a setup: what the load measured, what the sampler saw
 // and what the server logged.
-type Run struct {
+type SetupRun struct {
 	Label string
 	Setup Setup
 	Start time.Time
@@ -34,7 +37,7 @@ type Run struct {
 	CPU string
 	// Pids of the API instances.
 	Pids    []int
-	Samples []Sample
+	Samples []sample.Sample
 	// Summary is the load plan's summary (nil for the connection check),
 	// Conn the connection check's report (nil for a plan).
 	Summary *metrics.Summary
@@ -59,8 +62,8 @@ type Runner struct {
 // (the fixed run judged as if it were the broken one).
 type Result struct {
 	Case    Case
-	Broken  *Run
-	Fixed   *Run
+	Broken  *SetupRun
+	Fixed   *SetupRun
 	Verdict Verdict
 	Control Verdict
 	// Dir is where the case's results were written.
@@ -77,8 +80,9 @@ func (r *Runner) printf(format string, args ...any) {
 	}
 }
 
-// RunCase runs c's broken setup, then its fixed one, judges them, and writes
-// the results. It returns an error when a run could not be made; a case
+// RunCase runs c's broken setup, then its fixed one, and judges them. Each
+// run's files (summary, samples, logs) go under Dir/CASE/broken and fixed;
+// the case's reports are package report's. It returns an error when a run could not be made; a case
 // that ran but did not pass is a Result whose OK is false.
 func (r *Runner) RunCase(ctx context.Context, c Case) (*Result, error) {
 	res := &Result{Case: c}
@@ -100,20 +104,15 @@ func (r *Runner) RunCase(ctx context.Context, c Case) (*Result, error) {
 	if res.Fixed, err = r.runSetup(ctx, c.Name, "fixed", fixed, res.Dir); err != nil {
 		return nil, fmt.Errorf("%s, fixed run: %w", c.Name, err)
 	}
-	res.Verdict = judge(c, res.Broken, res.Fixed)
-	res.Control = judge(c, res.Fixed, res.Fixed)
-	if res.Dir != "" {
-		if err := writeResults(res); err != nil {
-			return res, err
-		}
-	}
+	res.Verdict = Judge(c, res.Broken, res.Fixed)
+	res.Control = Judge(c, res.Fixed, res.Fixed)
 	return res, nil
 }
 
 // runSetup starts fresh backing services and the API as s says, drives the
 // load while sampling, and stops everything.
-func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, caseDir string) (_ *Run, err error) {
-	run := &Run{Label: label, Setup: s}
+func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, caseDir string) (_ *SetupRun, err error) {
+	run := &SetupRun{Label: label, Setup: s}
 	dir := ""
 	if caseDir != "" {
 		dir = filepath.Join(caseDir, label)
@@ -131,19 +130,23 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 
 	// The sampler connects first, so that its Postgres slot is taken
 	// before the API instances compete for theirs.
-	sampler := &Sampler{DatabaseURL: env.DatabaseURL, RedisURL: env.RedisURL}
+	sampler := &sample.Sampler{DatabaseURL: env.DatabaseURL, RedisURL: env.RedisURL}
 	if err := sampler.Open(ctx); err != nil {
 		return nil, err
 	}
 	defer sampler.Close()
 
 	var procs []*apiproc.Process
+	var releases []func() // each instance's CPU limit, once it has exited
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 		defer cancel()
 		for _, p := range procs {
 			p.Stop(stopCtx)
 			run.Logs = append(run.Logs, p.Logs())
+		}
+		for _, release := range releases {
+			release()
 		}
 		if dir != "" && err == nil {
 			err = writeLogs(dir, run.Logs)
@@ -152,7 +155,18 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 	for i := range s.instances() {
 		apiEnv := s.Env()
 		apiEnv["DATABASE_URL"], apiEnv["REDIS_URL"] = env.DatabaseURL, env.RedisURL
-		p, err := apiproc.Start(ctx, apiproc.Options{Binary: r.Binary, Env: apiEnv, NoFile: s.NoFile})
+		// The CPU limit holds from the process's start, not from after it
+		// has settled.
+		prepare := func(cmd *exec.Cmd) error {
+			applied, release, err := s.CPU.Prepare(cmd)
+			if err != nil {
+				return err
+			}
+			releases = append(releases, release)
+			run.CPU = applied
+			return nil
+		}
+		p, err := apiproc.Start(ctx, apiproc.Options{Binary: r.Binary, Env: apiEnv, NoFile: s.NoFile, Prepare: prepare})
 		if err != nil {
 			return nil, fmt.Errorf("API instance %d: %w", i+1, err)
 		}
@@ -166,22 +180,12 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 			return nil, err
 		}
 	}
-	var cpu []string
-	for _, pid := range run.Pids {
-		applied, release, err := s.CPU.apply(pid)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		cpu = append(cpu, applied)
-	}
-	run.CPU = cpu[0]
 	r.printf("  %s: %d API instance(s) up (pid %s), CPU: %s\n", label, len(procs), joinInts(run.Pids), run.CPU)
 
 	// The sampler runs from just before the load to a couple of seconds
 	// after it, so that charts show the idle server on both sides.
 	sampleCtx, stopSampling := context.WithCancel(ctx)
-	samples := make(chan []Sample, 1)
+	samples := make(chan []sample.Sample, 1)
 	run.Start = time.Now()
 	go func() { samples <- sampler.Run(sampleCtx, run.Start) }()
 	time.Sleep(time.Second)
@@ -196,7 +200,7 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 		return nil, fmt.Errorf("load: %w", loadErr)
 	}
 	run.Summary, run.Conn = out.summary, out.conn
-	r.printf("  %s: done in %s\n", label, fmtDuration(run.Elapsed))
+	r.printf("  %s: done in %s\n", label, cli.FormatDuration(run.Elapsed))
 	if dir != "" {
 		if err := writeRun(dir, run); err != nil {
 			return nil, err
@@ -235,7 +239,7 @@ func joinInts(v []int) string {
 }
 
 // writeRun writes a run's summary (or connection check report) and samples.
-func writeRun(dir string, run *Run) error {
+func writeRun(dir string, run *SetupRun) error {
 	if run.Summary != nil {
 		if err := run.Summary.WriteFile(filepath.Join(dir, "summary.json")); err != nil {
 			return err
@@ -251,7 +255,7 @@ func writeRun(dir string, run *Run) error {
 		}
 	}
 	var b bytes.Buffer
-	if err := WriteSamples(&b, run.Samples); err != nil {
+	if err := sample.WriteSamples(&b, run.Samples); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "samples.jsonl"), b.Bytes(), 0o644)
@@ -274,7 +278,7 @@ func writeLogs(dir string, logs [][]byte) error {
 
 // Delta returns how much a counter series grew over the run (last sample
 // minus first), 0 when it was never seen.
-func (r *Run) Delta(series string) float64 {
+func (r *SetupRun) Delta(series string) float64 {
 	first, last := math.NaN(), math.NaN()
 	for _, s := range r.Samples {
 		v, ok := s.Values[series]
@@ -293,7 +297,7 @@ func (r *Run) Delta(series string) float64 {
 }
 
 // Peak returns the largest value a series took, 0 when it was never seen.
-func (r *Run) Peak(series string) float64 {
+func (r *SetupRun) Peak(series string) float64 {
 	peak := 0.0
 	for _, s := range r.Samples {
 		peak = math.Max(peak, s.Values[series])
@@ -303,7 +307,7 @@ func (r *Run) Peak(series string) float64 {
 
 // Sum adds a series' values over every sample (for per-sample counts such
 // as health checks).
-func (r *Run) Sum(series string) float64 {
+func (r *SetupRun) Sum(series string) float64 {
 	sum := 0.0
 	for _, s := range r.Samples {
 		sum += s.Values[series]
@@ -312,7 +316,7 @@ func (r *Run) Sum(series string) float64 {
 }
 
 // LogLines counts the log lines, of every instance, that contain each of subs.
-func (r *Run) LogLines(subs ...string) int {
+func (r *SetupRun) LogLines(subs ...string) int {
 	n := 0
 	for _, l := range r.Logs {
 		for line := range bytes.Lines(l) {
@@ -332,7 +336,7 @@ func (r *Run) LogLines(subs ...string) int {
 }
 
 // Requests returns the requests the load made and how many failed.
-func (r *Run) Requests() (total, failed int64) {
+func (r *SetupRun) Requests() (total, failed int64) {
 	if r.Summary == nil {
 		return 0, 0
 	}
@@ -341,7 +345,7 @@ func (r *Run) Requests() (total, failed int64) {
 }
 
 // FailedRate returns the share of the load's requests that failed, 0 to 1.
-func (r *Run) FailedRate() float64 {
+func (r *SetupRun) FailedRate() float64 {
 	total, failed := r.Requests()
 	if total == 0 {
 		return 0
@@ -350,7 +354,7 @@ func (r *Run) FailedRate() float64 {
 }
 
 // P95 returns the 95th percentile of the load's request durations, in milliseconds.
-func (r *Run) P95() float64 {
+func (r *SetupRun) P95() float64 {
 	if r.Summary == nil {
 		return 0
 	}
@@ -358,7 +362,7 @@ func (r *Run) P95() float64 {
 }
 
 // CheckFailRate returns the share of the load's checks that failed, 0 to 1.
-func (r *Run) CheckFailRate() float64 {
+func (r *SetupRun) CheckFailRate() float64 {
 	if r.Summary == nil {
 		return 0
 	}
@@ -370,7 +374,7 @@ func (r *Run) CheckFailRate() float64 {
 }
 
 // Finding returns a number the load plan reported, such as todos left behind.
-func (r *Run) Finding(name string) float64 {
+func (r *SetupRun) Finding(name string) float64 {
 	if r.Summary == nil {
 		return 0
 	}

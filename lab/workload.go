@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
@@ -30,9 +31,9 @@ type outcome struct {
 	conn    *conncheck.Report
 }
 
-// Plan runs a bundled load plan (package scenarios) against each API
+// PlanWorkload runs a bundled load plan (package scenarios) against each API
 // instance side by side, and merges their summaries.
-type Plan struct {
+type PlanWorkload struct {
 	// Name is the bundled plan, such as "website".
 	Name   string
 	Params scenarios.Params
@@ -43,7 +44,7 @@ type Plan struct {
 }
 
 // String names the plan and the parameters it runs with.
-func (p Plan) String() string {
+func (p PlanWorkload) String() string {
 	var parts []string
 	if p.Params.Variant != "" {
 		parts = append(parts, p.Params.Variant)
@@ -51,17 +52,22 @@ func (p Plan) String() string {
 	if p.Params.VUs > 0 {
 		parts = append(parts, fmt.Sprintf("%d VUs", p.Params.VUs))
 	}
-	if p.Params.Duration > 0 {
+	scaled := p.TimeScale != 0 && p.TimeScale != 1
+	switch {
+	case p.Params.Duration > 0 && scaled:
+		// A plan's time compressed: say how long it lasts on the clock.
+		parts = append(parts, fmt.Sprintf("%s of the plan played %s× faster, about %s", p.Params.Duration,
+			cli.FormatNumber(1/p.TimeScale), cli.FormatDuration(time.Duration(float64(p.Params.Duration)*p.TimeScale))))
+	case p.Params.Duration > 0:
 		parts = append(parts, p.Params.Duration.String())
+	case scaled:
+		parts = append(parts, fmt.Sprintf("the plan's waits and stages %s× shorter", cli.FormatNumber(1/p.TimeScale)))
 	}
 	if p.Params.Path != "" {
 		parts = append(parts, "GET "+p.Params.Path)
 	}
-	if p.TimeScale != 0 && p.TimeScale != 1 {
-		parts = append(parts, fmt.Sprintf("time ×%g", p.TimeScale))
-	}
 	if p.VUsScale != 0 && p.VUsScale != 1 {
-		parts = append(parts, fmt.Sprintf("VUs ×%g", p.VUsScale))
+		parts = append(parts, fmt.Sprintf("%s%% of the plan's VUs", cli.FormatNumber(100*p.VUsScale)))
 	}
 	if p.RequestTimeout > 0 {
 		parts = append(parts, "request timeout "+p.RequestTimeout.String())
@@ -73,7 +79,7 @@ func (p Plan) String() string {
 	return s
 }
 
-func (p Plan) run(ctx context.Context, urls []string, progress io.Writer, label string) (outcome, error) {
+func (p PlanWorkload) run(ctx context.Context, urls []string, progress io.Writer, label string) (outcome, error) {
 	b, ok := scenarios.Lookup(p.Name)
 	if !ok {
 		return outcome{}, fmt.Errorf("no bundled plan %q", p.Name)
@@ -126,7 +132,7 @@ func tickPrinter(w io.Writer, label string, instances int) func(loadtests.Progre
 			suffix = fmt.Sprintf(" (instance 1 of %d)", instances)
 		}
 		fmt.Fprintf(w, "  %s %5s  %d VUs  %d requests, %d failed%s\n",
-			label, fmtDuration(p.Elapsed), p.VUs, p.Requests, p.Failed, suffix)
+			label, cli.FormatDuration(p.Elapsed), p.VUs, p.Requests, p.Failed, suffix)
 	}
 }
 

@@ -3,6 +3,8 @@ package loadtests
 import (
 	"fmt"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // ConstantArrivalRate starts Rate iterations per TimeUnit (default one
@@ -77,6 +79,6 @@ func (c ConstantArrivalRate) run(s *scenarioRun) { c.arrivals().run(s) }
 
 func (c ConstantArrivalRate) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {
 	return float64(elapsed) / float64(c.Duration),
-		fmt.Sprintf("%d/%d VUs %s/%s %d/%s", s.active.Load(), c.maxVUs(), fmtClock(min(elapsed, c.Duration)),
+		fmt.Sprintf("%d/%d VUs %s/%s %d/%s", s.active.Load(), c.maxVUs(), cli.FormatClock(min(elapsed, c.Duration)),
 			fmtDuration(c.Duration), c.Rate, fmtDuration(c.timeUnit()))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // ConstantVUs runs VUs looping over iterations for Duration, as k6's
@@ -50,5 +52,5 @@ func (c ConstantVUs) run(s *scenarioRun) {
 
 func (c ConstantVUs) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {
 	return float64(elapsed) / float64(c.Duration),
-		fmt.Sprintf("%d VUs %s/%s", c.VUs, fmtClock(min(elapsed, c.Duration)), fmtDuration(c.Duration))
+		fmt.Sprintf("%d VUs %s/%s", c.VUs, cli.FormatClock(min(elapsed, c.Duration)), fmtDuration(c.Duration))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // PerVUIterations makes each of VUs run exactly Iterations iterations, as
@@ -68,6 +70,6 @@ func (c PerVUIterations) progress(s *scenarioRun, elapsed time.Duration) (float6
 	total := int64(c.VUs * c.Iterations)
 	done := s.complete.Load() + s.interrupted.Load()
 	return float64(done) / float64(total),
-		fmt.Sprintf("%d VUs %s/%s %d/%d iters, %d per VU", c.VUs, fmtClock(elapsed),
+		fmt.Sprintf("%d VUs %s/%s %d/%d iters, %d per VU", c.VUs, cli.FormatClock(elapsed),
 			fmtDuration(c.maxDuration()), done, total, c.Iterations)
 }

@@ -3,6 +3,8 @@ package loadtests
 import (
 	"fmt"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // RampingArrivalRate moves the rate at which iterations start through
@@ -119,5 +121,5 @@ func (c RampingArrivalRate) run(s *scenarioRun) {
 func (c RampingArrivalRate) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {
 	total := c.duration()
 	return float64(elapsed) / float64(total),
-		fmt.Sprintf("%d/%d VUs %s/%s", s.active.Load(), c.maxVUs(), fmtClock(min(elapsed, total)), fmtDuration(total))
+		fmt.Sprintf("%d/%d VUs %s/%s", s.active.Load(), c.maxVUs(), cli.FormatClock(min(elapsed, total)), fmtDuration(total))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // Stage is one step of a ramping executor: move linearly to Target (VUs, or
@@ -127,18 +129,6 @@ func (c RampingVUs) steps() []vuStep {
 	return steps
 }
 
-// vusAt returns the planned number of VUs at elapsed.
-func (c RampingVUs) vusAt(elapsed time.Duration) int {
-	n := 0
-	for _, s := range c.steps() {
-		if s.At > elapsed {
-			break
-		}
-		n = s.VUs
-	}
-	return n
-}
-
 type rampedVU struct {
 	stopSoft, stopHard context.CancelFunc
 }
@@ -190,5 +180,5 @@ steps:
 func (c RampingVUs) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {
 	total := c.duration()
 	return float64(elapsed) / float64(total),
-		fmt.Sprintf("%04d/%04d VUs %s/%s", s.active.Load(), c.maxVUs(), fmtClock(min(elapsed, total)), fmtDuration(total))
+		fmt.Sprintf("%04d/%04d VUs %s/%s", s.active.Load(), c.maxVUs(), cli.FormatClock(min(elapsed, total)), fmtDuration(total))
 }

@@ -143,3 +143,16 @@ func TestRampingVUsGracefulRampDown(t *testing.T) {
 		})
 	}
 }
+
+// vusAt returns the planned number of VUs at elapsed, from the steps the
+// executor follows.
+func (c RampingVUs) vusAt(elapsed time.Duration) int {
+	n := 0
+	for _, s := range c.steps() {
+		if s.At > elapsed {
+			break
+		}
+		n = s.VUs
+	}
+	return n
+}

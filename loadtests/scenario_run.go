@@ -196,13 +196,6 @@ func fmtDuration(d time.Duration) string {
 	return d.Round(time.Millisecond).String()
 }
 
-// fmtClock prints a duration as k6's progress bars do: 07m09.0s.
-func fmtClock(d time.Duration) string {
-	m := int(d / time.Minute)
-	sec := (d % time.Minute).Seconds()
-	return fmt.Sprintf("%02dm%04.1fs", m, sec)
-}
-
 func gracefulNote(gracefulStop time.Duration) string {
 	return "gracefulStop: " + fmtDuration(gracefulStop)
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // SharedIterations runs exactly Iterations iterations shared among VUs, each
@@ -67,6 +69,6 @@ func (c SharedIterations) run(s *scenarioRun) {
 func (c SharedIterations) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {
 	done := s.complete.Load() + s.interrupted.Load()
 	return float64(done) / float64(c.Iterations),
-		fmt.Sprintf("%d VUs %s/%s %d/%d shared iters", c.maxVUs(), fmtClock(elapsed),
+		fmt.Sprintf("%d VUs %s/%s %d/%d shared iters", c.maxVUs(), cli.FormatClock(elapsed),
 			fmtDuration(c.maxDuration()), done, c.Iterations)
 }

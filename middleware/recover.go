@@ -9,12 +9,14 @@ import (
 	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
 )
 
-// ErrorWriter writes err to the client as a JSON error (package api's WriteError).
+// ErrorWriter writes err to the client as a JSON error (package api passes
+// its handler's writeError).
 type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 
 // Recover turns a panic in a handler into a 500 JSON error carrying the
-// request id, and logs the panic with its stack. http.ErrAbortHandler passes
-// through, as net/http expects.
+// request id, unless the handler had already begun its response (then the
+// client gets what was written), and logs the panic with its stack.
+// http.ErrAbortHandler passes through, as net/http expects.
 func Recover(log *slog.Logger, writeError ErrorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/childproc"
 )
 
 // needTerraform skips the test when terraform is not installed, except in CI where it must be.
@@ -54,23 +56,8 @@ func environ(t *testing.T, extra ...string) []string {
 // talks to AWS.
 var fakeCredentials = []string{"AWS_ACCESS_KEY_ID=AKIAFIXTURE", "AWS_SECRET_ACCESS_KEY=fixture-secret"}
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of terraform's output pipes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer is safe for the concurrent writes of terraform's output pipes.
+type syncBuffer = childproc.Output
 
 // result is what one run printed and returned.
 type result struct {
@@ -348,14 +335,14 @@ func TestUpHealthTimeout(t *testing.T) {
 
 // watchWriter calls found once when the text written to it contains want.
 type watchWriter struct {
-	syncBuffer
+	childproc.Output
 	want  string
 	once  sync.Once
 	found func()
 }
 
 func (w *watchWriter) Write(p []byte) (int, error) {
-	n, err := w.syncBuffer.Write(p)
+	n, err := w.Output.Write(p)
 	if strings.Contains(w.String(), w.want) {
 		w.once.Do(w.found)
 	}

@@ -1,19 +1,20 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/capacity"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
 func runCapacity(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("lab capacity", "lab capacity [flags]", stderr)
-	var in lab.CapacityInput
+	var in capacity.Input
 	fs.Float64Var(&in.CPU, "cpu", 0, "vCPUs per task (default 1, the practical's task; or task_cpu/1024 from --tfvars)")
 	fs.IntVar(&in.Tasks, "tasks", 0, "tasks serving the load (default 1, or desired_count)")
 	fs.IntVar(&in.MaxTasks, "max-tasks", 0, "most tasks autoscaling runs, each with its pools (default --tasks, or max_count)")
@@ -36,14 +37,25 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lab capacity: takes flags only, got %q\n", fs.Args())
-		return exitUsage
+		return cli.ExitUsage
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "lab capacity: "+format+"\n", a...)
-		return exitUsage
+		return cli.ExitUsage
+	}
+	// A zero means "not given" to the arithmetic; given on purpose it is a
+	// mistake, not a request for the default.
+	var zero error
+	fs.Visit(func(f *flag.Flag) {
+		if zero == nil && (f.Name == "cpu" && in.CPU <= 0 || f.Name == "tasks" && in.Tasks <= 0 || f.Name == "max-tasks" && in.MaxTasks <= 0) {
+			zero = fmt.Errorf("--%s %s: want a number above 0", f.Name, f.Value)
+		}
+	})
+	if zero != nil {
+		return usageErr("%v", zero)
 	}
 	if *dbMemory != "" {
-		b, err := lab.ParseBytes(*dbMemory)
+		b, err := capacity.ParseBytes(*dbMemory)
 		if err != nil {
 			return usageErr("--db-memory: %v", err)
 		}
@@ -90,7 +102,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return usageErr("--tfvars: %v", err)
 		}
-		v, err := lab.ReadTFVars(*tfvars, src)
+		v, err := capacity.ReadTFVars(*tfvars, src)
 		if err != nil {
 			return usageErr("--tfvars: %v", err)
 		}
@@ -98,18 +110,18 @@ func runCapacity(args []string, stdout, stderr io.Writer) int {
 			return usageErr("--tfvars %s: %v", *tfvars, err)
 		}
 	}
-	rep, err := lab.Capacity(in)
+	rep, err := capacity.Compute(in)
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if err := lab.WriteCapacity(stdout, rep); err != nil {
+	if err := capacity.Write(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "lab capacity: %v\n", err)
-		return exitFailure
+		return cli.ExitFailure
 	}
 	if !rep.OK() {
-		return exitFailure
+		return cli.ExitFailure
 	}
-	return exitOK
+	return cli.ExitOK
 }
 
 // serviceTime reads the mean duration of a summary's requests (or of the

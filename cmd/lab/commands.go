@@ -10,6 +10,7 @@ import (
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/report"
 )
 
 func runList(args []string, stdout, stderr io.Writer) int {
@@ -19,7 +20,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lab list: takes no arguments, got %q\n", fs.Args())
-		return exitUsage
+		return cli.ExitUsage
 	}
 	quick := map[string]bool{}
 	for _, n := range lab.QuickCaseNames() {
@@ -33,7 +34,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s%s\n  %s\n  source: %s\n  \"%s\"\n  broken: %s\n  fixed:  %s\n\n",
 			c.Name, tag, c.Story, c.Source, c.Passage, c.Broken.Summary, c.Fixed.Summary)
 	}
-	return exitOK
+	return cli.ExitOK
 }
 
 func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -50,19 +51,19 @@ func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch {
 	case *all && len(names) > 0:
 		fmt.Fprintln(stderr, "lab run: give case names or --all, not both")
-		return exitUsage
+		return cli.ExitUsage
 	case *all && *quick:
 		names = lab.QuickCaseNames()
 	case *all:
 		names = lab.CaseNames()
 	case len(names) == 0:
 		fmt.Fprintf(stderr, "lab run: name the cases to run, or --all (cases: %s)\n", strings.Join(lab.CaseNames(), ", "))
-		return exitUsage
+		return cli.ExitUsage
 	}
 	cases, err := lab.Select(names)
 	if err != nil {
 		fmt.Fprintf(stderr, "lab run: %v\n", err)
-		return exitUsage
+		return cli.ExitUsage
 	}
 	dir := filepath.Join(*out, time.Now().Format("20060102-150405"))
 	r := &lab.Runner{Dir: dir, Quick: *quick, Binary: *binary, Progress: stdout}
@@ -70,28 +71,32 @@ func runCases(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		r.Progress = nil
 	}
 	fmt.Fprintf(stdout, "lab: %d case(s), results in %s\n", len(cases), dir)
-	code := exitOK
+	code := cli.ExitOK
 	var results []*lab.Result
 	for _, c := range cases {
 		res, err := r.RunCase(ctx, c)
 		if err != nil {
 			fmt.Fprintf(stderr, "lab run: %v\n", err)
-			code = exitFailure
+			code = cli.ExitFailure
 			if ctx.Err() != nil {
 				break
 			}
 			continue
 		}
 		results = append(results, res)
-		lab.WriteText(stdout, res)
+		if err := report.WriteFiles(res); err != nil {
+			fmt.Fprintf(stderr, "lab run: %v\n", err)
+			code = cli.ExitFailure
+		}
+		report.WriteText(stdout, res)
 		if !res.OK() {
-			code = exitFailure
+			code = cli.ExitFailure
 		}
 	}
 	if len(results) > 0 {
-		if err := lab.WriteIndex(dir, results); err != nil {
+		if err := report.WriteIndex(dir, results); err != nil {
 			fmt.Fprintf(stderr, "lab run: %v\n", err)
-			code = exitFailure
+			code = cli.ExitFailure
 		}
 	}
 	fmt.Fprintln(stdout)

@@ -16,17 +16,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/internal/version"
-)
-
-// Exit codes shared by every subcommand.
-const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
 )
 
 const usage = `usage: lab COMMAND [flags]
@@ -46,8 +38,7 @@ Exit codes: 0 ok, 1 a case failed or a run could not be made, 2 usage error.
 func main() {
 	// The first signal cancels ctx: the run in progress stops its load and
 	// its servers. A second one terminates at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
+	ctx, stop := cli.SignalContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -57,12 +48,12 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return exitUsage
+		return cli.ExitUsage
 	}
 	cmd, rest := args[0], args[1:]
 	if version.IsRequest(cmd) {
 		fmt.Fprintln(stdout, version.Line("lab"))
-		return exitOK
+		return cli.ExitOK
 	}
 	switch cmd {
 	case "list":
@@ -75,9 +66,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runTrace(rest, stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
-		return exitOK
+		return cli.ExitOK
 	default:
 		fmt.Fprintf(stderr, "lab: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
+		return cli.ExitUsage
 	}
 }

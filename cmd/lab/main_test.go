@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
@@ -42,6 +43,9 @@ func TestUsageErrors(t *testing.T) {
 		{"capacity with two loads", []string{"capacity", "--rps", "5", "--scenario", "website"}, "give one of"},
 		{"capacity with an unknown class", []string{"capacity", "--db-class", "db.x.y"}, "unknown DB instance class"},
 		{"capacity with a missing summary", []string{"capacity", "--summary", "/nonexistent.json"}, "--summary"},
+		{"capacity with no CPU", []string{"capacity", "--cpu", "0"}, "--cpu 0: want a number above 0"},
+		{"capacity with a negative CPU", []string{"capacity", "--cpu", "-1"}, "--cpu -1: want a number above 0"},
+		{"capacity with no tasks", []string{"capacity", "--tasks", "0"}, "--tasks 0: want a number above 0"},
 		{"capacity with redis zero", []string{"capacity", "--redis-max-active", "0"}, "unlimited"},
 		{"trace without an id", []string{"trace"}, "give one REQUEST_ID"},
 		{"trace with a missing log", []string{"trace", "x", "--logs", "/nonexistent.log"}, "no such file"},
@@ -49,8 +53,8 @@ func TestUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, stderr := runLab(t, "", tt.args...)
-			if code != exitUsage {
-				t.Errorf("exit code: got %d, want %d", code, exitUsage)
+			if code != cli.ExitUsage {
+				t.Errorf("exit code: got %d, want %d", code, cli.ExitUsage)
 			}
 			if !strings.Contains(stderr, tt.want) {
 				t.Errorf("stderr: got %q, want it to contain %q", stderr, tt.want)
@@ -60,17 +64,17 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	if code, out, _ := runLab(t, "", "help"); code != exitOK || !strings.Contains(out, "capacity") {
+	if code, out, _ := runLab(t, "", "help"); code != cli.ExitOK || !strings.Contains(out, "capacity") {
 		t.Errorf("got %d %q, want 0 and the usage", code, out)
 	}
-	if code, _, _ := runLab(t, "", "run", "-h"); code != exitOK {
+	if code, _, _ := runLab(t, "", "run", "-h"); code != cli.ExitOK {
 		t.Errorf("run -h: got %d, want 0", code)
 	}
 }
 
 func TestList(t *testing.T) {
 	code, out, _ := runLab(t, "", "list")
-	if code != exitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit code %d", code)
 	}
 	for _, want := range []string{"redis-pool-unbounded [quick]", "db-saturation\n", "max-connections [quick]",
@@ -84,13 +88,13 @@ func TestList(t *testing.T) {
 func TestCapacity(t *testing.T) {
 	// The practical's figures: fine for pools, tight for the load.
 	code, out, _ := runLab(t, "", "capacity")
-	if code != exitOK || !strings.Contains(out, "2 × cpu + 1 = 2 × 1 + 1 = 3") || !strings.Contains(out, "WARN") {
+	if code != cli.ExitOK || !strings.Contains(out, "2 × cpu + 1 = 2 × 1 + 1 = 3") || !strings.Contains(out, "WARN") {
 		t.Errorf("defaults: got %d\n%s", code, out)
 	}
 	// The project's tfvars with pools of 30: four tasks ask for 120 of 112.
 	code, out, _ = runLab(t, "", "capacity", "--tfvars", "../../terraform/terraform.tfvars.example", "--db-max-conns", "30")
-	if code != exitFailure || !strings.Contains(out, "4 × 30 = 120") || !strings.Contains(out, "OVER") {
-		t.Errorf("pool sum over max_connections: got %d, want %d and OVER\n%s", code, exitFailure, out)
+	if code != cli.ExitFailure || !strings.Contains(out, "4 × 30 = 120") || !strings.Contains(out, "OVER") {
+		t.Errorf("pool sum over max_connections: got %d, want %d and OVER\n%s", code, cli.ExitFailure, out)
 	}
 }
 
@@ -106,7 +110,7 @@ func TestCapacityReadsServiceTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := runLab(t, "", "capacity", "--summary", path, "--request", "GET /api/v1/todos")
-	if code != exitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("got %d: %s", code, errOut)
 	}
 	// 3 workers at 40 ms serve 75 requests/s (the histogram keeps three
@@ -118,7 +122,7 @@ func TestCapacityReadsServiceTime(t *testing.T) {
 	if m == nil {
 		t.Errorf("output lacks a capacity of 3 workers at 40 ms, about 75 req/s:\n%s", out)
 	}
-	if code, _, errOut := runLab(t, "", "capacity", "--summary", path, "--request", "nope"); code != exitUsage || !strings.Contains(errOut, "no request named") {
+	if code, _, errOut := runLab(t, "", "capacity", "--summary", path, "--request", "nope"); code != cli.ExitUsage || !strings.Contains(errOut, "no request named") {
 		t.Errorf("unknown request: got %d %q", code, errOut)
 	}
 }
@@ -130,11 +134,13 @@ const logs = `{"time":"2026-11-22T09:00:00.000Z","level":"DEBUG","msg":"request 
 
 func TestTrace(t *testing.T) {
 	code, out, _ := runLab(t, logs, "trace", "abc")
-	if code != exitOK || !strings.Contains(out, "redis GETEX") || !strings.Contains(out, "+3.000ms") {
+	if code != cli.ExitOK || !strings.Contains(out, "redis GETEX") || !strings.Contains(out, "+3.000ms") {
 		t.Errorf("stdin: got %d\n%s", code, out)
 	}
-	if code, _, errOut := runLab(t, logs, "trace", "zzz"); code != exitFailure || !strings.Contains(errOut, `"zzz"`) {
-		t.Errorf("unknown id: got %d %q, want %d", code, errOut, exitFailure)
+	// Nothing on stdin: say where logs are, not only that none matched.
+	if code, _, errOut := runLab(t, "", "trace", "zzz"); code != cli.ExitFailure || !strings.Contains(errOut, `"zzz"`) ||
+		!strings.Contains(errOut, "--logs") || !strings.Contains(errOut, "lab-results/<time>/CASE/") || !strings.Contains(errOut, "LOG_LEVEL=debug") {
+		t.Errorf("unknown id on stdin: got %d %q, want %d and where to find logs", code, errOut, cli.ExitFailure)
 	}
 	// A directory: every instance's log, each line tagged with its file.
 	dir := t.TempDir()
@@ -142,24 +148,22 @@ func TestTrace(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "api-1.log"), []byte(lines[0]+lines[2]), 0o644)
 	os.WriteFile(filepath.Join(dir, "api-2.log"), []byte(lines[1]), 0o644)
 	code, out, _ = runLab(t, "", "trace", "--logs", dir, "abc")
-	if code != exitOK || !strings.Contains(out, "[api-2.log]") || strings.Index(out, "GETEX") > strings.Index(out, "request finished") {
+	if code != cli.ExitOK || !strings.Contains(out, "[api-2.log]") || strings.Index(out, "GETEX") > strings.Index(out, "request finished") {
 		t.Errorf("directory: got %d\n%s", code, out)
 	}
-}
-
-// The quick lab through the command line, as make lab-quick runs it.
-func TestRunQuickCase(t *testing.T) {
-	out := t.TempDir()
-	code, stdout, stderr := runLab(t, "", "run", "--quick", "--out", out, "max-connections")
-	if code != exitOK {
-		t.Fatalf("got exit %d, want 0\n%s\n%s", code, stdout, stderr)
+	// A lab case's folder: broken/api.log and fixed/api.log, each line
+	// tagged with its run.
+	caseDir := t.TempDir()
+	for run, text := range map[string]string{"broken": lines[0] + lines[2], "fixed": lines[1]} {
+		os.MkdirAll(filepath.Join(caseDir, run), 0o755)
+		os.WriteFile(filepath.Join(caseDir, run, "api.log"), []byte(text), 0o644)
 	}
-	if !strings.Contains(stdout, "ok   max-connections") || !strings.Contains(stdout, "REPRODUCED and CLEARED") {
-		t.Errorf("output lacks the verdict:\n%s", stdout)
+	code, out, errOut := runLab(t, "", "trace", "abc", "--logs", caseDir)
+	if code != cli.ExitOK || !strings.Contains(out, "[broken/api.log]") || !strings.Contains(out, "[fixed/api.log]") {
+		t.Errorf("a case folder: got %d %q\n%s", code, errOut, out)
 	}
-	index, _ := filepath.Glob(filepath.Join(out, "*", "index.md"))
-	html, _ := filepath.Glob(filepath.Join(out, "*", "max-connections", "report.html"))
-	if len(index) != 1 || len(html) != 1 {
-		t.Errorf("got index %v and report %v, want one of each", index, html)
+	// A folder without logs says what it looked for.
+	if code, _, errOut := runLab(t, "", "trace", "abc", "--logs", t.TempDir()); code != cli.ExitUsage || !strings.Contains(errOut, "broken/api.log") {
+		t.Errorf("an empty folder: got %d %q", code, errOut)
 	}
 }

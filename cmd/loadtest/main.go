@@ -16,17 +16,17 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/version"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
-// Exit codes shared by every subcommand.
+// Exit codes shared by every subcommand: package cli's, and 99.
 const (
-	exitOK        = 0
-	exitFailure   = 1
-	exitUsage     = 2
+	exitOK        = cli.ExitOK
+	exitFailure   = cli.ExitFailure
+	exitUsage     = cli.ExitUsage
 	exitThreshold = 99
 	// exitUnreached: requests were made and none got an answer (a wrong
 	// port, a server that is down); thresholds are beside the point.
@@ -52,8 +52,7 @@ func main() {
 	// The first SIGINT/SIGTERM cancels ctx: the run stops gracefully and still
 	// writes its summary. Once ctx is done the handlers are reset, so a second
 	// signal terminates the process at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
+	ctx, stop := cli.SignalContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -15,27 +15,24 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/version"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // a second signal ends the process at once
-	}()
+	// A second signal ends the process at once.
+	ctx, stop := cli.SignalContext(context.Background())
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "taskoverflow:", err)
 		var u usageError
 		if errors.As(err, &u) {
-			os.Exit(2)
+			os.Exit(cli.ExitUsage)
 		}
-		os.Exit(1)
+		os.Exit(cli.ExitFailure)
 	}
 }
 

@@ -5,11 +5,9 @@
 package apiproc
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/childproc"
 )
 
 // Options tune Start.
@@ -38,6 +38,9 @@ type Options struct {
 	// systems; on Windows, which has no such limit, Start returns an error
 	// saying it was not applied.
 	NoFile uint64
+	// Prepare, when set, may change the command just before it starts (wrap
+	// it, put it in a cgroup); Start fails with its error.
+	Prepare func(cmd *exec.Cmd) error
 	// ReadyTimeout bounds the wait for /api/v1/ready; 0 means 60 s.
 	ReadyTimeout time.Duration
 	// NoWait returns as soon as the process started, without waiting for
@@ -52,7 +55,7 @@ type Process struct {
 	Pid  int
 
 	cmd  *exec.Cmd
-	out  *buffer
+	out  *childproc.Output
 	done chan struct{}
 	err  error // Wait's result, set before done closes
 }
@@ -75,7 +78,7 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 		env[k] = v
 	}
 	if env["ADDR"] == "" {
-		port, err := freePort()
+		port, err := childproc.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +99,7 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &Process{Addr: env["ADDR"], cmd: cmd, out: &buffer{}, done: make(chan struct{})}
+	p := &Process{Addr: env["ADDR"], cmd: cmd, out: &childproc.Output{}, done: make(chan struct{})}
 	p.URL = "http://" + p.Addr
 	var w io.Writer = p.out
 	if opts.Stdout != nil {
@@ -106,6 +109,11 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	// The server dies with us where the platform allows (Linux), so that a
 	// failed test leaves no process behind.
 	cmd.SysProcAttr = childAttr()
+	if opts.Prepare != nil {
+		if err := opts.Prepare(cmd); err != nil {
+			return nil, err
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -120,7 +128,7 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	}
 	if err := p.waitReady(ctx, limit); err != nil {
 		p.Kill()
-		return nil, fmt.Errorf("%w\nserver output:\n%s", err, lastLines(p.Logs(), 20))
+		return nil, fmt.Errorf("%w\nserver output:\n%s", err, childproc.LastLines(p.Logs(), 20))
 	}
 	return p, nil
 }
@@ -219,39 +227,4 @@ func removeStale(dir string) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// buffer is a bytes.Buffer safe for one writer and many readers.
-type buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *buffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.b.Bytes())
-}
-
-func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

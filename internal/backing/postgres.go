@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/taskoverflow-lab/taskoverflow/internal/childproc"
 )
 
 // PostgresOptions tune StartPostgres.
@@ -60,7 +60,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 		}
 	}
 	if p.opts.Port == 0 {
-		if p.opts.Port, err = freePort(); err != nil {
+		if p.opts.Port, err = childproc.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -109,7 +109,7 @@ func (p *Postgres) initdb(ctx context.Context) error {
 		"-D", p.opts.Dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
 	cmd.SysProcAttr = childAttr(p.cred, syscall.SIGKILL)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("initdb %s: %w\n%s", p.opts.Dir, err, lastLines(out, 10))
+		return fmt.Errorf("initdb %s: %w\n%s", p.opts.Dir, err, childproc.LastLines(out, 10))
 	}
 	return nil
 }
@@ -160,7 +160,7 @@ func (p *Postgres) Start(ctx context.Context) error {
 			return held
 		}
 		log, _ := os.ReadFile(p.logPath())
-		return fmt.Errorf("postgres on port %d did not come up: %w\n%s", p.opts.Port, err, lastLines(log, 15))
+		return fmt.Errorf("postgres on port %d did not come up: %w\n%s", p.opts.Port, err, childproc.LastLines(log, 15))
 	}
 	p.cmd, p.done = cmd, done
 	p.opts.Logger.Info("postgres started", "port", p.opts.Port, "dir", p.opts.Dir)
@@ -277,16 +277,6 @@ func stopProcess(proc *os.Process, done <-chan struct{}, sig os.Signal, grace ti
 	}
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // waitFor calls try until it succeeds, the process behind exited closes, ctx
 // ends or limit passes. It returns the last error.
 func waitFor(ctx context.Context, exited <-chan struct{}, limit time.Duration, try func(context.Context) error) error {
@@ -305,14 +295,6 @@ func waitFor(ctx context.Context, exited <-chan struct{}, limit time.Duration, t
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // redactURL hides the password of a URL.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
+	"github.com/taskoverflow-lab/taskoverflow/internal/childproc"
 )
 
 // RedisOptions tune StartRedis.
@@ -50,7 +51,7 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	}
 	r := &Redis{opts: opts, bin: bin}
 	if r.opts.Port == 0 {
-		if r.opts.Port, err = freePort(); err != nil {
+		if r.opts.Port, err = childproc.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -105,7 +106,7 @@ func (r *Redis) Start(ctx context.Context) error {
 		cmd.Process.Kill()
 		<-done
 		log, _ := os.ReadFile(logPath)
-		return fmt.Errorf("redis-server on port %d did not come up: %w\n%s", r.opts.Port, err, lastLines(log, 15))
+		return fmt.Errorf("redis-server on port %d did not come up: %w\n%s", r.opts.Port, err, childproc.LastLines(log, 15))
 	}
 	r.cmd, r.done = cmd, done
 	r.opts.Logger.Info("redis started", "port", r.opts.Port)

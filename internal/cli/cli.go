@@ -15,8 +15,9 @@ import (
 
 // Exit codes every command uses; commands add their own (loadtest's 99).
 const (
-	ExitOK    = 0
-	ExitUsage = 2
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
 )
 
 // ParseInterleaved parses args with fs, letting flags come before, between

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseInterleaved(t *testing.T) {
@@ -77,5 +78,24 @@ func TestNewFlagSetDurationWithoutUnit(t *testing.T) {
 	fs.Parse([]string{"--service-time", "soon"})
 	if !strings.Contains(out.String(), `invalid value "soon"`) || !strings.Contains(out.String(), "usage: lab capacity") {
 		t.Errorf("--service-time soon: got %q, want the flag package's error and the usage", out.String())
+	}
+}
+
+func TestFormats(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{FormatNumber(28.25), "28.25"},
+		{FormatNumber(100), "100"},
+		{FormatNumber(0.4234), "0.423"},
+		{FormatNumber(1234.56), "1234.6"},
+		{FormatDuration(5549 * time.Millisecond), "5.5s"},
+		{FormatDuration(90400 * time.Millisecond), "1m30s"},
+		{FormatDuration(1234567 * time.Microsecond), "1.2s"},
+		{FormatDuration(12345 * time.Microsecond), "12ms"},
+		{FormatClock(429 * time.Second), "07m09.0s"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
 	}
 }

@@ -1,7 +1,7 @@
-//go:build !race
+//go:build e2e && !race
 
-// The race detector caps a process at 8128 live goroutines, so this file is left out of -race
-// builds.
+// An end-to-end run of its own CI step (make test-e2e, without -race: the race detector caps a
+// process at 8128 live goroutines). It fails, never skips, when the machine cannot hold it.
 
 package conncheck_test
 
@@ -17,15 +17,12 @@ import (
 )
 
 // Ten thousand connections to a loopback server in a child process all get established and
-// served. Skipped with -short.
+// served.
 func TestTenThousandConnections(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens 10,000 connections")
-	}
 	const n = 10_000
 	soft, _, err := conncheck.RaiseFDLimit()
 	if err != nil || soft < n+100 {
-		t.Skipf("RLIMIT_NOFILE %d (%v) cannot hold %d connections", soft, err, n)
+		t.Fatalf("RLIMIT_NOFILE %d (%v) cannot hold %d connections", soft, err, n)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -45,9 +42,11 @@ func TestTenThousandConnections(t *testing.T) {
 		Port:        child.Port(),
 		Connections: n,
 		DialTimeout: 10 * time.Second,
-		Hold:        500 * time.Millisecond,
-		Interval:    100 * time.Millisecond,
-		HTTPPath:    "/",
+		// Long enough for every probe's answer on a busy machine: the test
+		// asks whether 10,000 are held and served, not how fast.
+		Hold:     10 * time.Second,
+		Interval: 100 * time.Millisecond,
+		HTTPPath: "/",
 		OnStats: func(s conncheck.Stats) {
 			if s.Established == n && peak.Sys == 0 {
 				runtime.ReadMemStats(&peak)

@@ -77,13 +77,6 @@ func (h *Histogram) Merge(o *Histogram) {
 	h.packed().Merge(o.p)
 }
 
-// Clone returns an independent copy of h.
-func (h *Histogram) Clone() *Histogram {
-	c := &Histogram{}
-	c.Merge(h)
-	return c
-}
-
 // Count returns how many values were recorded.
 func (h *Histogram) Count() int64 {
 	if h == nil || h.p == nil {

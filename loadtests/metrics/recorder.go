@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"container/heap"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,9 +11,11 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Limits that keep a run's memory bounded whatever its scenario does: names
-// past MaxNames (a dynamic URL used as a name, say) are folded into
-// OtherName, messages past MaxErrorGroups into one "other errors" group.
+// Limits that keep a run's memory bounded whatever its scenario does: each
+// shard folds the names past its first MaxNames (a dynamic URL used as a
+// name, say) into OtherName, so a run's summary holds at most MaxNames
+// names per shard (MaxNames and OtherName when its VUs see the same names);
+// messages past MaxErrorGroups go into one "other errors" group.
 const (
 	MaxNames       = 200
 	MaxErrorGroups = 200
@@ -117,73 +121,54 @@ func (r *Recorder) Series() []Point {
 }
 
 // Summary builds the summary of everything recorded, for a run that ended
-// at end. Call it once the VUs have stopped and the last point is ticked.
+// at end: each shard's part, merged as Merge merges runs. Call it once the
+// VUs have stopped and the last point is ticked.
 func (r *Recorder) Summary(end time.Time) *Summary {
-	s := &Summary{Version: SummaryVersion, Runs: 1, Start: r.start, End: end}
-	s.normalize()
-	s.Series = r.Series()
-	errs := map[errorKey]*ErrorGroup{}
-	var order []errorKey
+	parts := []*Summary{{Version: SummaryVersion}}
 	for _, sh := range r.shards {
-		sh.mu.Lock()
-		for name, live := range sh.requests {
-			o, ok := s.Requests[name]
-			if !ok {
-				o = newRequestStats()
-				s.Requests[name] = o
-			}
-			o.Count += live.count
-			o.Failed += live.failed
-			for k, v := range live.failures {
-				o.Failures[k] += v
-			}
-			o.BytesSent += live.sent
-			o.BytesReceived += live.received
-			o.Duration.Merge(live.duration)
-			o.Connecting.Merge(live.connecting)
-			o.Waiting.Merge(live.waiting)
-			o.Receiving.Merge(live.receiving)
-		}
-		for name, c := range sh.checks {
-			o, ok := s.Checks[name]
-			if !ok {
-				o = &CheckStats{}
-				s.Checks[name] = o
-			}
-			o.Pass += c.Pass
-			o.Fail += c.Fail
-			for _, f := range c.Failures {
-				o.addFailure(f.Request, f.Seen, f.Count)
-			}
-		}
-		s.Iterations.Complete += sh.complete
-		s.Iterations.Interrupted += sh.interrupted
-		s.Iterations.Duration.addDense(sh.iterDuration)
-		for _, k := range sh.errOrder {
-			e := sh.errors[k]
-			if g, ok := errs[k]; ok {
-				g.Count += e.Count
-				continue
-			}
-			g := *e
-			errs[k] = &g
-			order = append(order, k)
-		}
-		s.Slowest = append(s.Slowest, sh.slow...)
-		for k, v := range sh.findings {
-			s.Findings[k] += v
-		}
-		sh.mu.Unlock()
+		parts = append(parts, sh.summary())
 	}
+	s, err := Merge(parts...)
+	if err != nil {
+		// Unreachable: every part is of this version.
+		panic(err)
+	}
+	s.Runs, s.Start, s.End = 1, r.start, end
+	s.Series = r.Series()
 	s.Iterations.Dropped = r.dropped.Load()
-	for _, k := range order {
-		s.Errors = append(s.Errors, *errs[k])
+	return s
+}
+
+// summary returns what the shard recorded as a summary of its own, without
+// the run's span and series.
+func (sh *Shard) summary() *Summary {
+	s := &Summary{Version: SummaryVersion}
+	s.normalize()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for name, live := range sh.requests {
+		o := newRequestStats()
+		o.Count, o.Failed = live.count, live.failed
+		for k, v := range live.failures {
+			o.Failures[k] += v
+		}
+		o.BytesSent, o.BytesReceived = live.sent, live.received
+		o.Duration.Merge(live.duration)
+		o.Connecting.Merge(live.connecting)
+		o.Waiting.Merge(live.waiting)
+		o.Receiving.Merge(live.receiving)
+		s.Requests[name] = o
 	}
-	sortErrors(s.Errors)
-	s.Slowest = topSlowest(s.Slowest)
-	for _, c := range s.Checks {
-		c.sortFailures()
+	for name, c := range sh.checks {
+		s.Checks[name] = &CheckStats{Pass: c.Pass, Fail: c.Fail, Failures: slices.Clone(c.Failures)}
 	}
+	s.Iterations.Complete, s.Iterations.Interrupted = sh.complete, sh.interrupted
+	s.Iterations.Duration.addDense(sh.iterDuration)
+	for _, k := range sh.errOrder {
+		s.Errors = append(s.Errors, *sh.errors[k])
+	}
+	s.Slowest = append(s.Slowest, sh.slow...)
+	maps.Copy(s.Findings, sh.findings)
 	return s
 }
 

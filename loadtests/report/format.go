@@ -35,12 +35,6 @@ func fmtBytes(n float64) string {
 	return fmt.Sprintf("%.1f %s", n, units[i])
 }
 
-// fmtClock prints elapsed time as k6's "running (09m30.0s)".
-func fmtClock(d time.Duration) string {
-	m := int(d / time.Minute)
-	return fmt.Sprintf("%02dm%04.1fs", m, (d % time.Minute).Seconds())
-}
-
 func percent(part, whole int64) float64 {
 	if whole == 0 {
 		return 0

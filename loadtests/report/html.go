@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
@@ -45,6 +46,16 @@ type checkRow struct {
 	Seen string
 }
 
+//go:embed charts.js
+var chartsJS string
+
+// ChartScript returns the canvas renderer the HTML reports share, for a
+// page's <script>: draw(canvas, lines, xs) and drawCharts(charts, xs),
+// which draws every <canvas data-chart="NAME"> from charts[NAME], a list of
+// [name, colour, values] lines on the seconds xs, or [name, colour, values,
+// seconds] each on its own. Each canvas gets data-drawn="true" once drawn.
+func ChartScript() template.JS { return template.JS(chartsJS) }
+
 type htmlPage struct {
 	Title   string
 	Start   string
@@ -53,6 +64,7 @@ type htmlPage struct {
 	Names   []nameRow
 	Checks  []checkRow
 	Data    template.JS
+	Script  template.JS
 }
 
 // HTML writes a self-contained page: charts of latency (p50, p95, p99),
@@ -88,9 +100,10 @@ func HTML(w io.Writer, s *metrics.Summary) error {
 	page := htmlPage{
 		Title:   s.Plan,
 		Start:   s.Start.UTC().Format(time.RFC3339),
-		Elapsed: fmtClock(s.Elapsed()),
+		Elapsed: cli.FormatClock(s.Elapsed()),
 		Summary: text.String(),
 		Data:    template.JS(data),
+		Script:  ChartScript(),
 	}
 	for _, n := range s.Names() {
 		r := s.Requests[n]

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 )
 
@@ -85,7 +86,7 @@ func stoppingLine(p loadtests.Progress, said *bool) string {
 func progressLine(p loadtests.Progress) string {
 	p95 := p.Last.Duration.Percentile(95)
 	return fmt.Sprintf("running (%s), %04d/%04d VUs, %d complete and %d interrupted iterations, %d req/s, p95=%s, %d errors",
-		fmtClock(p.Elapsed), p.VUs, p.VUsMax, p.Complete, p.Interrupted, p.Last.Requests, fmtDur(p95), p.Failed)
+		cli.FormatClock(p.Elapsed), p.VUs, p.VUsMax, p.Complete, p.Interrupted, p.Last.Requests, fmtDur(p95), p.Failed)
 }
 
 func scenarioBar(sc loadtests.ScenarioProgress, all []loadtests.ScenarioProgress) string {

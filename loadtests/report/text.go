@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
@@ -50,13 +51,13 @@ func (t *textWriter) scenarios(s *metrics.Summary) {
 		runs = fmt.Sprintf(", %d runs merged", s.Runs)
 	}
 	t.printf("\n  plan: %s%s\n", s.Plan, runs)
-	t.printf("  scenarios: %d scenarios, %d max VUs, ran %s:\n", len(s.Scenarios), maxVUs, fmtClock(s.Elapsed()))
+	t.printf("  scenarios: %d scenarios, %d max VUs, ran %s:\n", len(s.Scenarios), maxVUs, cli.FormatClock(s.Elapsed()))
 	for _, sc := range s.Scenarios {
 		t.printf("           * %s: %s\n", sc.Name, sc.Description)
 	}
 	last, _, _ := s.VUs()
 	t.printf("\nrunning (%s), %04d/%04d VUs, %d complete and %d interrupted iterations\n",
-		fmtClock(s.Elapsed()), last, s.VUsMax, s.Iterations.Complete, s.Iterations.Interrupted)
+		cli.FormatClock(s.Elapsed()), last, s.VUsMax, s.Iterations.Complete, s.Iterations.Interrupted)
 }
 
 func (t *textWriter) checks(s *metrics.Summary) {

@@ -5,6 +5,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func (b Bundled) Build(p Params) (loadtests.Plan, error) {
 	if p.Variant == "" && len(b.Variants) > 0 {
 		p.Variant = b.Variants[0]
 	}
-	if p.Variant != "" && !contains(b.Variants, p.Variant) {
+	if p.Variant != "" && !slices.Contains(b.Variants, p.Variant) {
 		if len(b.Variants) == 0 {
 			return loadtests.Plan{}, fmt.Errorf("%w: %s has no variants", loadtests.ErrInvalid, b.Name)
 		}
@@ -55,7 +56,7 @@ func (b Bundled) Build(p Params) (loadtests.Plan, error) {
 	}
 	given := map[string]bool{"vus": p.VUs != 0, "duration": p.Duration != 0, "path": p.Path != ""}
 	for _, k := range []string{"vus", "duration", "path"} {
-		if given[k] && !contains(b.Takes, k) {
+		if given[k] && !slices.Contains(b.Takes, k) {
 			return loadtests.Plan{}, fmt.Errorf("%w: %s does not take --%s (scale it with --time-scale and --vus-scale)", loadtests.ErrInvalid, b.Name, k)
 		}
 	}
@@ -85,13 +86,4 @@ func Lookup(name string) (Bundled, bool) {
 		}
 	}
 	return Bundled{}, false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package lab
+package sample
 
 import (
 	"encoding/json"
@@ -59,40 +59,6 @@ func TestParseRedisInfo(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s: got %v, want %v", k, got[k], v)
 		}
-	}
-}
-
-func TestParseStat(t *testing.T) {
-	page := float64(os.Getpagesize())
-	tests := []struct {
-		name    string
-		line    string
-		cpu     float64
-		threads int
-		rss     float64
-		wantErr bool
-	}{
-		// A plain command name.
-		{"plain", "4242 (taskoverflow) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 12345 800000000 3000 18446744073709551615",
-			3, 9, 3000 * page, false},
-		// A name with spaces and parentheses: fields count from the last ')'.
-		{"odd name", "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 100 100 0 0 20 0 1 0 1 1 10 0", 2, 1, 10 * page, false},
-		{"no name", "7 R 1 2 3", 0, 0, 0, true},
-		{"short", "7 (x) R 1 2 3", 0, 0, 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseStat(tt.line)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("error: got %v, want error %v", err, tt.wantErr)
-			}
-			if tt.wantErr {
-				return
-			}
-			if got.CPUSeconds != tt.cpu || got.Threads != tt.threads || float64(got.RSSBytes) != tt.rss {
-				t.Errorf("got cpu %v threads %d rss %d, want %v %d %v", got.CPUSeconds, got.Threads, got.RSSBytes, tt.cpu, tt.threads, tt.rss)
-			}
-		})
 	}
 }
 

@@ -1,4 +1,7 @@
-package lab
+// Package capacity does the load-testing practical's back-of-the-envelope
+// arithmetic (workers, offered load, Postgres connections, Redis clients)
+// and reads the figures it needs from a Terraform variables file.
+package capacity
 
 import (
 	"fmt"
@@ -11,6 +14,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/taskoverflow-lab/taskoverflow/config"
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/gocty"
 )
@@ -40,9 +45,9 @@ func DBInstanceMemory() map[string]float64 {
 	}
 }
 
-// CapacityInput is what the arithmetic starts from. The zero value of a
+// Input is what the arithmetic starts from. The zero value of a
 // field means "not given"; Defaults fills in the practical's figures.
-type CapacityInput struct {
+type Input struct {
 	// CPU per task (vCPU) and the task count serving the load.
 	CPU   float64
 	Tasks int
@@ -74,8 +79,13 @@ type CapacityInput struct {
 
 // Defaults fills what is not given with the practical's figures: a 1 vCPU
 // task, one of them, the planners-and-studiers load at its peak, a
-// db.t3.micro, and the API's own pool defaults.
-func (in CapacityInput) Defaults() CapacityInput {
+// db.t3.micro, and the API's own pool defaults, as package config has them.
+// It returns an error only when config's defaults do not load.
+func (in Input) Defaults() (Input, error) {
+	server, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		return in, fmt.Errorf("the server's defaults: %w", err)
+	}
 	if in.CPU == 0 {
 		in.CPU = 1
 	}
@@ -96,15 +106,15 @@ func (in CapacityInput) Defaults() CapacityInput {
 		in.DBClass = "db.t3.micro"
 	}
 	if in.DBMaxConns == 0 {
-		in.DBMaxConns = 10
+		in.DBMaxConns = int(server.DB.MaxConns)
 	}
 	if in.RedisMaxActive == 0 && !in.RedisUnlimited {
-		in.RedisMaxActive = 32
+		in.RedisMaxActive, in.RedisUnlimited = server.Redis.MaxActive, server.Redis.Unlimited
 	}
 	if in.MaxInflight == 0 {
-		in.MaxInflight = 256
+		in.MaxInflight = server.MaxInflight
 	}
-	return in
+	return in, nil
 }
 
 // Status is a capacity verdict.
@@ -117,8 +127,8 @@ const (
 	StatusOver Status = "OVER"
 )
 
-// CapacitySection is one part of the arithmetic with its verdict.
-type CapacitySection struct {
+// Section is one part of the arithmetic with its verdict.
+type Section struct {
 	Title  string
 	Lines  []string
 	Status Status
@@ -126,9 +136,9 @@ type CapacitySection struct {
 	Verdict string
 }
 
-// CapacityReport is the arithmetic done.
-type CapacityReport struct {
-	Sections []CapacitySection
+// Report is the arithmetic done.
+type Report struct {
+	Sections []Section
 	// Figures, for callers and tests.
 	Workers        int
 	Capacity       float64 // requests/s the tasks serve
@@ -139,7 +149,7 @@ type CapacityReport struct {
 }
 
 // OK reports whether no section is over its limit.
-func (r CapacityReport) OK() bool {
+func (r Report) OK() bool {
 	for _, s := range r.Sections {
 		if s.Status == StatusOver {
 			return false
@@ -148,22 +158,25 @@ func (r CapacityReport) OK() bool {
 	return true
 }
 
-// Capacity does the practical's back-of-the-envelope on in (after
+// Compute does the practical's back-of-the-envelope on in (after
 // Defaults). It returns an error naming a figure that cannot be used.
-func Capacity(in CapacityInput) (CapacityReport, error) {
-	in = in.Defaults()
-	var rep CapacityReport
+func Compute(in Input) (Report, error) {
+	var rep Report
+	in, err := in.Defaults()
+	if err != nil {
+		return rep, err
+	}
 	if in.CPU < 0 || in.Tasks < 0 || in.MaxTasks < in.Tasks || in.Workers < 0 || in.ServiceTime < 0 || in.VUs < 0 || in.RPS < 0 {
 		return rep, fmt.Errorf("negative figure, or --max-tasks below --tasks")
 	}
 	st := in.ServiceTime.Seconds()
 
 	// Workers and what they serve.
-	w := CapacitySection{Title: "Capacity"}
+	w := Section{Title: "Capacity"}
 	rep.Workers = in.Workers
 	if rep.Workers == 0 {
 		rep.Workers = int(2*math.Ceil(in.CPU) + 1)
-		w.Lines = append(w.Lines, fmt.Sprintf("workers per task = 2 × cpu + 1 = 2 × %s + 1 = %d   (gunicorn's sync workers, as the practical deploys)", fmtNum(math.Ceil(in.CPU)), rep.Workers))
+		w.Lines = append(w.Lines, fmt.Sprintf("workers per task = 2 × cpu + 1 = 2 × %s + 1 = %d   (gunicorn's sync workers, as the practical deploys)", cli.FormatNumber(math.Ceil(in.CPU)), rep.Workers))
 	} else {
 		w.Lines = append(w.Lines, fmt.Sprintf("workers per task = %d (given)", rep.Workers))
 	}
@@ -175,19 +188,19 @@ func Capacity(in CapacityInput) (CapacityReport, error) {
 	perWorker := 1 / st
 	rep.Capacity = float64(in.Tasks*rep.Workers) * perWorker
 	w.Lines = append(w.Lines,
-		fmt.Sprintf("per worker       = 1 / %s = %s req/s", fmtSeconds(st), fmtNum(perWorker)),
-		fmt.Sprintf("capacity         = tasks × workers / service time = %d × %d / %s = %s req/s", in.Tasks, rep.Workers, fmtSeconds(st), fmtNum(rep.Capacity)))
+		fmt.Sprintf("per worker       = 1 / %s = %s req/s", fmtSeconds(st), cli.FormatNumber(perWorker)),
+		fmt.Sprintf("capacity         = tasks × workers / service time = %d × %d / %s = %s req/s", in.Tasks, rep.Workers, fmtSeconds(st), cli.FormatNumber(rep.Capacity)))
 
 	// The load.
-	o := CapacitySection{Title: "Offered load"}
+	o := Section{Title: "Offered load"}
 	switch {
 	case in.RPS > 0:
 		rep.Offered = in.RPS
-		o.Lines = append(o.Lines, fmt.Sprintf("offered          = %s req/s (given)", fmtNum(in.RPS)))
+		o.Lines = append(o.Lines, fmt.Sprintf("offered          = %s req/s (given)", cli.FormatNumber(in.RPS)))
 	case in.VUs > 0:
 		rep.Offered = float64(in.VUs) / (in.Think.Seconds() + st)
 		o.Lines = append(o.Lines, fmt.Sprintf("offered          = VUs / (think + service) = %d / (%s + %s) = %s req/s",
-			in.VUs, fmtSeconds(in.Think.Seconds()), fmtSeconds(st), fmtNum(rep.Offered)))
+			in.VUs, fmtSeconds(in.Think.Seconds()), fmtSeconds(st), cli.FormatNumber(rep.Offered)))
 	case in.Scenario == "planners-and-studiers":
 		// Studiers: one GET, then sleep(120), at the peak of 2500 VUs.
 		// Planners: POST, sleep(10), DELETE, sleep(10), 20 VUs.
@@ -195,24 +208,24 @@ func Capacity(in CapacityInput) (CapacityReport, error) {
 		planners := 20 * 2 / (20 + 2*st)
 		rep.Offered = studiers + planners
 		o.Lines = append(o.Lines,
-			fmt.Sprintf("studiers         = 2500 VUs × 1 request / (120 s sleep + %s) = %s req/s   (at the ramp's peak)", fmtSeconds(st), fmtNum(studiers)),
-			fmt.Sprintf("planners         = 20 VUs × 2 requests / (10 s + 10 s sleep + 2 × %s) = %s req/s", fmtSeconds(st), fmtNum(planners)),
-			fmt.Sprintf("offered          = %s + %s = %s req/s", fmtNum(studiers), fmtNum(planners), fmtNum(rep.Offered)))
+			fmt.Sprintf("studiers         = 2500 VUs × 1 request / (120 s sleep + %s) = %s req/s   (at the ramp's peak)", fmtSeconds(st), cli.FormatNumber(studiers)),
+			fmt.Sprintf("planners         = 20 VUs × 2 requests / (10 s + 10 s sleep + 2 × %s) = %s req/s", fmtSeconds(st), cli.FormatNumber(planners)),
+			fmt.Sprintf("offered          = %s + %s = %s req/s", cli.FormatNumber(studiers), cli.FormatNumber(planners), cli.FormatNumber(rep.Offered)))
 	case in.Scenario == "website":
 		// Locust's WebsiteUser: 50 users by default, waiting 5 to 15 s.
 		rep.Offered = 50 / (10 + st)
-		o.Lines = append(o.Lines, fmt.Sprintf("offered          = 50 users / (10 s mean wait + %s) = %s req/s   (Locust's min_wait 5 s, max_wait 15 s)", fmtSeconds(st), fmtNum(rep.Offered)))
+		o.Lines = append(o.Lines, fmt.Sprintf("offered          = 50 users / (10 s mean wait + %s) = %s req/s   (Locust's min_wait 5 s, max_wait 15 s)", fmtSeconds(st), cli.FormatNumber(rep.Offered)))
 	default:
 		return rep, fmt.Errorf("scenario %q: want planners-and-studiers or website, or give --vus with --think, or --rps", in.Scenario)
 	}
 	util := rep.Offered / rep.Capacity
 	busy := rep.Offered * st
 	o.Lines = append(o.Lines,
-		fmt.Sprintf("busy workers     = offered × service time = %s × %s = %s of %d   (Little's law)", fmtNum(rep.Offered), fmtSeconds(st), fmtNum(busy), in.Tasks*rep.Workers),
-		fmt.Sprintf("utilisation      = offered / capacity = %s / %s = %.0f%%", fmtNum(rep.Offered), fmtNum(rep.Capacity), 100*util))
+		fmt.Sprintf("busy workers     = offered × service time = %s × %s = %s of %d   (Little's law)", cli.FormatNumber(rep.Offered), fmtSeconds(st), cli.FormatNumber(busy), in.Tasks*rep.Workers),
+		fmt.Sprintf("utilisation      = offered / capacity = %s / %s = %.0f%%", cli.FormatNumber(rep.Offered), cli.FormatNumber(rep.Capacity), 100*util))
 	switch {
 	case util > 1:
-		o.Status, o.Verdict = StatusOver, fmt.Sprintf("the load needs %s tasks of this size; queues grow until requests time out", fmtNum(math.Ceil(rep.Offered/(float64(rep.Workers)*perWorker))))
+		o.Status, o.Verdict = StatusOver, fmt.Sprintf("the load needs %s tasks of this size; queues grow until requests time out", cli.FormatNumber(math.Ceil(rep.Offered/(float64(rep.Workers)*perWorker))))
 	case util > Headroom:
 		o.Status, o.Verdict = StatusWarn, fmt.Sprintf("less than %.0f%% headroom: a burst or a slower request tips it over", 100*(1-Headroom))
 	default:
@@ -221,7 +234,7 @@ func Capacity(in CapacityInput) (CapacityReport, error) {
 	w.Status = StatusOK
 
 	// Postgres connections.
-	d := CapacitySection{Title: "Database connections"}
+	d := Section{Title: "Database connections"}
 	mem := in.DBMemoryBytes
 	memFrom := "given"
 	if mem == 0 {
@@ -235,7 +248,7 @@ func Capacity(in CapacityInput) (CapacityReport, error) {
 			return rep, fmt.Errorf("unknown DB instance class %q: give --db-memory, or one of %s", in.DBClass, strings.Join(classes, ", "))
 		}
 		mem = gib * (1 << 30)
-		memFrom = fmt.Sprintf("%s, %s GiB", in.DBClass, fmtNum(gib))
+		memFrom = fmt.Sprintf("%s, %s GiB", in.DBClass, cli.FormatNumber(gib))
 	}
 	rep.MaxConnections = int(math.Min(math.Floor(mem/RDSBytesPerConnection), RDSMaxConnectionsCap))
 	rep.PoolSum = in.MaxTasks * in.DBMaxConns
@@ -253,7 +266,7 @@ func Capacity(in CapacityInput) (CapacityReport, error) {
 	}
 
 	// Redis clients.
-	r := CapacitySection{Title: "Redis clients"}
+	r := Section{Title: "Redis clients"}
 	if in.RedisUnlimited {
 		rep.RedisClients = -1
 		bound := in.MaxTasks * in.MaxInflight
@@ -274,12 +287,12 @@ func Capacity(in CapacityInput) (CapacityReport, error) {
 			r.Status, r.Verdict = StatusOK, "well within ElastiCache's limit"
 		}
 	}
-	rep.Sections = []CapacitySection{w, o, d, r}
+	rep.Sections = []Section{w, o, d, r}
 	return rep, nil
 }
 
-// WriteCapacity prints the arithmetic, section by section, with verdicts.
-func WriteCapacity(out io.Writer, rep CapacityReport) error {
+// Write prints the arithmetic, section by section, with verdicts.
+func Write(out io.Writer, rep Report) error {
 	fmt.Fprintln(out, "Back of the envelope (the TaskOverflow load-testing practical, week 8)")
 	for _, s := range rep.Sections {
 		fmt.Fprintf(out, "\n%s\n", s.Title)
@@ -296,9 +309,9 @@ func WriteCapacity(out io.Writer, rep CapacityReport) error {
 
 func fmtSeconds(s float64) string {
 	if s < 1 {
-		return fmtNum(s*1000) + " ms"
+		return cli.FormatNumber(s*1000) + " ms"
 	}
-	return fmtNum(s) + " s"
+	return cli.FormatNumber(s) + " s"
 }
 
 // TFVars is what a Terraform variables file of this project's terraform/
@@ -361,7 +374,7 @@ func attrError(path string, a *hcl.Attribute, want string) error {
 }
 
 // Apply sets in's figures from the tfvars where in does not set them.
-func (v TFVars) Apply(in CapacityInput) (CapacityInput, error) {
+func (v TFVars) Apply(in Input) (Input, error) {
 	if in.CPU == 0 && v.TaskCPU > 0 {
 		in.CPU = float64(v.TaskCPU) / 1024
 	}
@@ -388,17 +401,14 @@ func (v TFVars) Apply(in CapacityInput) (CapacityInput, error) {
 	return in, nil
 }
 
-// SetRedisMaxActive reads REDIS_MAX_ACTIVE's syntax: a positive number or "unlimited".
-func (in *CapacityInput) SetRedisMaxActive(s string) error {
-	if s == "unlimited" {
-		in.RedisUnlimited, in.RedisMaxActive = true, 0
-		return nil
+// SetRedisMaxActive reads REDIS_MAX_ACTIVE's syntax, as the server does
+// (config.ParseRedisMaxActive): a positive number or "unlimited".
+func (in *Input) SetRedisMaxActive(s string) error {
+	n, unlimited, err := config.ParseRedisMaxActive(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return fmt.Errorf("%q: want a positive number or \"unlimited\"", s)
-	}
-	in.RedisMaxActive, in.RedisUnlimited = n, false
+	in.RedisMaxActive, in.RedisUnlimited = n, unlimited
 	return nil
 }
 

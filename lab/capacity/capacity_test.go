@@ -1,4 +1,4 @@
-package lab
+package capacity
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/config"
 )
 
 // The practical's own figures: a 1 vCPU task gives gunicorn 2*1+1 = 3
@@ -15,7 +17,7 @@ import (
 func TestCapacitySeedArithmetic(t *testing.T) {
 	tests := []struct {
 		name        string
-		in          CapacityInput
+		in          Input
 		workers     int
 		capacity    float64
 		offered     float64
@@ -26,47 +28,47 @@ func TestCapacitySeedArithmetic(t *testing.T) {
 	}{
 		{
 			// The defaults: the practical's 1 vCPU task and load.
-			name: "practical", in: CapacityInput{},
+			name: "practical", in: Input{},
 			workers: 3, capacity: 30, offered: 2500/120.1 + 40/20.2, maxConns: 112, poolSum: 10, ok: true,
 			sectionWant: map[string]Status{"Offered load": StatusWarn, "Database connections": StatusOK},
 		},
 		{
 			// The handout's fix: 4 vCPU.
-			name: "four vCPU", in: CapacityInput{CPU: 4, ServiceTime: 100 * time.Millisecond},
+			name: "four vCPU", in: Input{CPU: 4, ServiceTime: 100 * time.Millisecond},
 			workers: 9, capacity: 90, offered: 2500/120.1 + 40/20.2, maxConns: 112, poolSum: 10, ok: true,
 			sectionWant: map[string]Status{"Offered load": StatusOK},
 		},
 		{
 			// A slow service time: the load needs more than the task serves.
-			name: "slow requests", in: CapacityInput{ServiceTime: time.Second},
+			name: "slow requests", in: Input{ServiceTime: time.Second},
 			workers: 3, capacity: 3, offered: 2500/121.0 + 40/22.0, maxConns: 112, poolSum: 10, ok: false,
 			sectionWant: map[string]Status{"Offered load": StatusOver},
 		},
 		{
 			// Four tasks of 30 connections on a db.t3.micro: 120 > 112.
-			name: "pool sum over max_connections", in: CapacityInput{Tasks: 1, MaxTasks: 4, DBMaxConns: 30},
+			name: "pool sum over max_connections", in: Input{Tasks: 1, MaxTasks: 4, DBMaxConns: 30},
 			workers: 3, capacity: 30, offered: 2500/120.1 + 40/20.2, maxConns: 112, poolSum: 120, ok: false,
 			sectionWant: map[string]Status{"Database connections": StatusOver},
 		},
 		{
 			// 104 of 112: no room left for operators.
-			name: "pool sum near max_connections", in: CapacityInput{MaxTasks: 4, Tasks: 4, DBMaxConns: 26},
+			name: "pool sum near max_connections", in: Input{MaxTasks: 4, Tasks: 4, DBMaxConns: 26},
 			workers: 3, capacity: 120, offered: 2500/120.1 + 40/20.2, maxConns: 112, poolSum: 104, ok: true,
 			sectionWant: map[string]Status{"Database connections": StatusWarn},
 		},
 		{
 			// The formula's cap.
-			name: "large database", in: CapacityInput{DBMemoryBytes: 512 << 30, VUs: 100, Think: 9900 * time.Millisecond},
+			name: "large database", in: Input{DBMemoryBytes: 512 << 30, VUs: 100, Think: 9900 * time.Millisecond},
 			workers: 3, capacity: 30, offered: 10, maxConns: 5000, poolSum: 10, ok: true,
 		},
 		{
-			name: "given load", in: CapacityInput{RPS: 45, DBClass: "db.t3.large"},
+			name: "given load", in: Input{RPS: 45, DBClass: "db.t3.large"},
 			workers: 3, capacity: 30, offered: 45, maxConns: 901, poolSum: 10, ok: false,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep, err := Capacity(tt.in)
+			rep, err := Compute(tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,12 +90,12 @@ func TestCapacitySeedArithmetic(t *testing.T) {
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-6*math.Max(1, math.Abs(b)) }
 
 func TestCapacityShowsArithmetic(t *testing.T) {
-	rep, err := Capacity(CapacityInput{MaxTasks: 4, Tasks: 1, DBMaxConns: 30})
+	rep, err := Compute(Input{MaxTasks: 4, Tasks: 1, DBMaxConns: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := WriteCapacity(&out, rep); err != nil {
+	if err := Write(&out, rep); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -111,11 +113,11 @@ func TestCapacityShowsArithmetic(t *testing.T) {
 }
 
 func TestCapacityRedisUnlimited(t *testing.T) {
-	in := CapacityInput{MaxTasks: 300, Tasks: 1}
+	in := Input{MaxTasks: 300, Tasks: 1}
 	if err := in.SetRedisMaxActive("unlimited"); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Capacity(in)
+	rep, err := Compute(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,13 +131,36 @@ func TestCapacityRedisUnlimited(t *testing.T) {
 	}
 }
 
+// The pools' defaults are the server's own, and REDIS_MAX_ACTIVE reads as
+// the server reads it (`UNLIMITED` in any case).
+func TestDefaultsAreTheServers(t *testing.T) {
+	server, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Input{}.Defaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.DBMaxConns != int(server.DB.MaxConns) || in.RedisMaxActive != server.Redis.MaxActive || in.MaxInflight != server.MaxInflight {
+		t.Errorf("got DB %d, Redis %d, in flight %d; want the server's %d, %d, %d",
+			in.DBMaxConns, in.RedisMaxActive, in.MaxInflight, server.DB.MaxConns, server.Redis.MaxActive, server.MaxInflight)
+	}
+	for _, v := range []string{"unlimited", "UNLIMITED", "Unlimited"} {
+		var in Input
+		if err := in.SetRedisMaxActive(v); err != nil || !in.RedisUnlimited {
+			t.Errorf("%s: got unlimited %v, error %v; want unlimited, as the server reads it", v, in.RedisUnlimited, err)
+		}
+	}
+}
+
 func TestCapacityRejects(t *testing.T) {
-	for name, in := range map[string]CapacityInput{
+	for name, in := range map[string]Input{
 		"unknown class":         {DBClass: "db.x9.huge"},
 		"unknown scenario":      {Scenario: "stampede"},
 		"max tasks below tasks": {Tasks: 3, MaxTasks: 2},
 	} {
-		if _, err := Capacity(in); err == nil {
+		if _, err := Compute(in); err == nil {
 			t.Errorf("%s: got no error", name)
 		}
 	}
@@ -144,7 +169,7 @@ func TestCapacityRejects(t *testing.T) {
 // The project's example variables: a 1 vCPU task, one of them, up to
 // four, pools of 10 on a db.t3.micro.
 func TestReadTFVarsExample(t *testing.T) {
-	path := "../terraform/terraform.tfvars.example"
+	path := "../../terraform/terraform.tfvars.example"
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -157,12 +182,12 @@ func TestReadTFVarsExample(t *testing.T) {
 	if v != want {
 		t.Fatalf("got %+v, want %+v", v, want)
 	}
-	in, err := v.Apply(CapacityInput{DBMaxConns: 40})
+	in, err := v.Apply(Input{DBMaxConns: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Flags win over the file: 4 tasks × 40 = 160 > 112.
-	rep, err := Capacity(in)
+	rep, err := Compute(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +204,7 @@ func TestReadTFVarsErrors(t *testing.T) {
 	} {
 		v, err := ReadTFVars("x.tfvars", []byte(src))
 		if err == nil {
-			_, err = v.Apply(CapacityInput{})
+			_, err = v.Apply(Input{})
 		}
 		if err == nil {
 			t.Errorf("%s: got no error", name)

@@ -1,4 +1,4 @@
-package lab
+package trace
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ not json at all, r1
 `
 
 func TestTraceSelectsAndOrders(t *testing.T) {
-	lines, err := Trace(strings.NewReader(traceLog), "", "r1")
+	lines, err := Read(strings.NewReader(traceLog), "", "r1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestTraceSelectsAndOrders(t *testing.T) {
 		t.Fatalf("got lines %s, want %s (r1's, in time order; not r11's)", got, want)
 	}
 	var out bytes.Buffer
-	if err := WriteTrace(&out, "r1", lines); err != nil {
+	if err := Write(&out, "r1", lines); err != nil {
 		t.Fatal(err)
 	}
 	text := out.String()
@@ -49,11 +49,11 @@ func TestTraceSelectsAndOrders(t *testing.T) {
 }
 
 func TestTraceUnknownID(t *testing.T) {
-	lines, err := Trace(strings.NewReader(traceLog), "", "nope")
+	lines, err := Read(strings.NewReader(traceLog), "", "nope")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteTrace(&bytes.Buffer{}, "nope", lines); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+	if err := Write(&bytes.Buffer{}, "nope", lines); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("got %v, want an error naming the id", err)
 	}
 }

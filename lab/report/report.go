@@ -1,4 +1,7 @@
-package lab
+// Package report writes a lab case's results for a person: the side-by-side
+// text the command prints, report.md, a self-contained report.html with
+// both runs' charts, verdict.json, and the index of a lab run.
+package report
 
 import (
 	"encoding/json"
@@ -10,6 +13,10 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 )
 
 // series is one line of a chart: a value per second since the run started.
@@ -20,7 +27,7 @@ type series struct {
 
 // sampleSeries returns a sample series of run as a line: the value, or with
 // rate its increase per second.
-func sampleSeries(run *Run, c Chart) series {
+func sampleSeries(run *lab.SetupRun, c lab.Chart) series {
 	var out series
 	scale := c.Scale
 	if scale == 0 {
@@ -50,7 +57,7 @@ func sampleSeries(run *Run, c Chart) series {
 
 // loadSeries returns the load's requests per second, failures per second
 // and p95 latency (ms) per second, on the run's clock.
-func loadSeries(run *Run) (rps, failed, p95 series) {
+func loadSeries(run *lab.SetupRun) (rps, failed, p95 series) {
 	if run.Summary == nil {
 		return
 	}
@@ -67,11 +74,11 @@ func loadSeries(run *Run) (rps, failed, p95 series) {
 }
 
 // commonCharts are drawn for every case, after its own.
-func commonCharts() []Chart {
-	return []Chart{
-		{Title: "API CPU", Series: SeriesCPUPercent, Unit: "%"},
-		{Title: "API resident memory", Series: SeriesRSSBytes, Scale: 1.0 / (1 << 20), Unit: "MiB"},
-		{Title: "API open file descriptors", Series: SeriesFDs},
+func commonCharts() []lab.Chart {
+	return []lab.Chart{
+		{Title: "API CPU", Series: sample.SeriesCPUPercent, Unit: "%"},
+		{Title: "API resident memory", Series: sample.SeriesRSSBytes, Scale: 1.0 / (1 << 20), Unit: "MiB"},
+		{Title: "API open file descriptors", Series: sample.SeriesFDs},
 	}
 }
 
@@ -82,72 +89,72 @@ type figureRow struct {
 }
 
 // loadRows are the load's figures of both runs.
-func loadRows(b, f *Run) []figureRow {
+func loadRows(b, f *lab.SetupRun) []figureRow {
 	var rows []figureRow
-	add := func(name string, get func(*Run) string) {
+	add := func(name string, get func(*lab.SetupRun) string) {
 		rows = append(rows, figureRow{name, get(b), get(f)})
 	}
 	if b.Summary != nil || f.Summary != nil {
-		sum := func(fn func(*Run) string) func(*Run) string {
-			return func(r *Run) string {
+		sum := func(fn func(*lab.SetupRun) string) func(*lab.SetupRun) string {
+			return func(r *lab.SetupRun) string {
 				if r.Summary == nil {
 					return "-"
 				}
 				return fn(r)
 			}
 		}
-		add("requests", sum(func(r *Run) string { t, _ := r.Requests(); return fmt.Sprint(t) }))
-		add("requests/s", sum(func(r *Run) string {
+		add("requests", sum(func(r *lab.SetupRun) string { t, _ := r.Requests(); return fmt.Sprint(t) }))
+		add("requests/s", sum(func(r *lab.SetupRun) string {
 			t, _ := r.Requests()
-			return fmtNum(float64(t) / r.Elapsed.Seconds())
+			return cli.FormatNumber(float64(t) / r.Elapsed.Seconds())
 		}))
-		add("failed requests", sum(func(r *Run) string {
+		add("failed requests", sum(func(r *lab.SetupRun) string {
 			_, failed := r.Requests()
 			return fmt.Sprintf("%d (%.2f%%)", failed, 100*r.FailedRate())
 		}))
-		add("p50 / p95 / p99", sum(func(r *Run) string {
+		add("p50 / p95 / p99", sum(func(r *lab.SetupRun) string {
 			h := r.Summary.Total().Duration
-			return fmt.Sprintf("%s / %s / %s", fmtDuration(h.Percentile(50)), fmtDuration(h.Percentile(95)), fmtDuration(h.Percentile(99)))
+			return fmt.Sprintf("%s / %s / %s", cli.FormatDuration(h.Percentile(50)), cli.FormatDuration(h.Percentile(95)), cli.FormatDuration(h.Percentile(99)))
 		}))
-		add("checks passed", sum(func(r *Run) string {
+		add("checks passed", sum(func(r *lab.SetupRun) string {
 			c := r.Summary.ChecksTotal()
 			if c.Pass+c.Fail == 0 {
 				return "-"
 			}
 			return fmt.Sprintf("%.2f%% (%d of %d)", 100*(1-r.CheckFailRate()), c.Pass, c.Pass+c.Fail)
 		}))
-		add("iterations (complete / interrupted)", sum(func(r *Run) string {
+		add("iterations (complete / interrupted)", sum(func(r *lab.SetupRun) string {
 			return fmt.Sprintf("%d / %d", r.Summary.Iterations.Complete, r.Summary.Iterations.Interrupted)
 		}))
 	}
 	if b.Conn != nil || f.Conn != nil {
-		conn := func(fn func(*Run) string) func(*Run) string {
-			return func(r *Run) string {
+		conn := func(fn func(*lab.SetupRun) string) func(*lab.SetupRun) string {
+			return func(r *lab.SetupRun) string {
 				if r.Conn == nil {
 					return "-"
 				}
 				return fn(r)
 			}
 		}
-		add("connections established / tried", conn(func(r *Run) string {
+		add("connections established / tried", conn(func(r *lab.SetupRun) string {
 			return fmt.Sprintf("%d / %d", r.Conn.Final.Established, r.Conn.Connections)
 		}))
-		add("connections served (HTTP probe)", conn(func(r *Run) string { return fmt.Sprint(r.Conn.Final.Served) }))
-		add("connection errors", conn(func(r *Run) string { return fmtCauses(r.Conn.Errors) }))
-		add("closed by the server", conn(func(r *Run) string { return fmtCauses(r.Conn.ClosedBy) }))
+		add("connections served (HTTP probe)", conn(func(r *lab.SetupRun) string { return fmt.Sprint(r.Conn.Final.Served) }))
+		add("connection errors", conn(func(r *lab.SetupRun) string { return fmtCauses(r.Conn.Errors) }))
+		add("closed by the server", conn(func(r *lab.SetupRun) string { return fmtCauses(r.Conn.ClosedBy) }))
 	}
-	peak := func(series string, scale float64, unit string) func(*Run) string {
-		return func(r *Run) string { return fmtNum(r.Peak(series)*scale) + unit }
+	peak := func(series string, scale float64, unit string) func(*lab.SetupRun) string {
+		return func(r *lab.SetupRun) string { return cli.FormatNumber(r.Peak(series)*scale) + unit }
 	}
-	add("health checks failed", func(r *Run) string {
-		return fmt.Sprintf("%s of %s", fmtNum(r.Sum(SeriesHealthFailed)), fmtNum(r.Sum(SeriesHealthChecks)))
+	add("health checks failed", func(r *lab.SetupRun) string {
+		return fmt.Sprintf("%s of %s", cli.FormatNumber(r.Sum(sample.SeriesHealthFailed)), cli.FormatNumber(r.Sum(sample.SeriesHealthChecks)))
 	})
-	add("peak API CPU", peak(SeriesCPUPercent, 1, "%"))
-	add("peak API RSS", peak(SeriesRSSBytes, 1.0/(1<<20), " MiB"))
-	add("peak API open fds", peak(SeriesFDs, 1, ""))
-	add("peak Postgres connections", peak(SeriesPGConnections, 1, ""))
-	add("peak Redis connected clients", peak(SeriesRedisClients, 1, ""))
-	add("API CPU limit", func(r *Run) string { return r.CPU })
+	add("peak API CPU", peak(sample.SeriesCPUPercent, 1, "%"))
+	add("peak API RSS", peak(sample.SeriesRSSBytes, 1.0/(1<<20), " MiB"))
+	add("peak API open fds", peak(sample.SeriesFDs, 1, ""))
+	add("peak Postgres connections", peak(sample.SeriesPGConnections, 1, ""))
+	add("peak Redis connected clients", peak(sample.SeriesRedisClients, 1, ""))
+	add("API CPU limit", func(r *lab.SetupRun) string { return r.CPU })
 	return rows
 }
 
@@ -168,8 +175,54 @@ func fmtCauses[K ~string](m map[K]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// figure is one judged figure of both runs with every rule on it: a
+// symptom rule on the broken run, a fix rule on the fixed one, or both.
+type figure struct {
+	Name, Broken, Fixed string
+	// Rules joins the rules' bounds; Pass is whether all of them held.
+	Rules string
+	Pass  bool
+}
+
+// figures groups a verdict's rules by figure, in the order they come, so
+// that a figure judged twice prints once.
+func figures(v lab.Verdict) []figure {
+	var out []figure
+	at := map[string]int{}
+	for _, r := range v.Rules {
+		i, ok := at[r.Name]
+		if !ok {
+			at[r.Name] = len(out)
+			out = append(out, figure{Name: r.Name, Broken: lab.WithUnit(r.Broken, r.Unit), Fixed: lab.WithUnit(r.Fixed, r.Unit), Rules: r.Rule, Pass: r.Pass})
+			continue
+		}
+		out[i].Rules += ", " + r.Rule
+		out[i].Pass = out[i].Pass && r.Pass
+	}
+	return out
+}
+
+// measuredRows are the load's and the server's figures of both runs, less
+// those a rule already shows.
+func measuredRows(res *lab.Result) []figureRow {
+	judged := map[string]bool{}
+	for _, r := range res.Verdict.Rules {
+		judged[r.Name] = true
+	}
+	var out []figureRow
+	for _, r := range loadRows(res.Broken, res.Fixed) {
+		if !judged[r.Name] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ControlExplained says what the control is, for a reader who meets the word.
+const ControlExplained = "the control judges the fixed run by the broken run's rules: it must not show the symptom, or the rules cannot tell a fix from a bug"
+
 // verdictLine says in words what the verdict and the control found.
-func verdictLine(res *Result) string {
+func verdictLine(res *lab.Result) string {
 	var b strings.Builder
 	switch {
 	case res.Verdict.Passed():
@@ -181,10 +234,10 @@ func verdictLine(res *Result) string {
 	default:
 		b.WriteString("NOT reproduced, NOT cleared")
 	}
-	if res.Control.Passed() {
-		b.WriteString("; control FAILED: the fixed run judged as broken passes too, so the case cannot tell a fix from a bug")
+	if res.Control.Reproduced {
+		b.WriteString("; control FAILED: the fixed run shows the symptom too")
 	} else {
-		b.WriteString("; control: the fixed run judged as broken does not pass, as it must not")
+		b.WriteString("; control ok")
 	}
 	return b.String()
 }
@@ -198,21 +251,26 @@ func mark(pass bool) string {
 
 // WriteText prints a case's result side by side: the figures with their
 // rules, the load and server figures, and the verdict.
-func WriteText(w io.Writer, res *Result) error {
+func WriteText(w io.Writer, res *lab.Result) error {
 	fmt.Fprintf(w, "\n%s (%s)\n", res.Case.Name, res.Case.Source)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "  \tbroken\tfixed\trule\t\n")
-	for _, c := range res.Verdict.Checks {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.Name, fmtNum(c.Broken)+c.Unit, fmtNum(c.Fixed)+c.Unit, c.Rule, mark(c.Pass))
+	fmt.Fprintf(tw, "  judged\tbroken\tfixed\trule\t\n")
+	for _, f := range figures(res.Verdict) {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", f.Name, f.Broken, f.Fixed, f.Rules, mark(f.Pass))
 	}
 	fmt.Fprintf(tw, "  \t\t\t\t\n")
-	for _, r := range loadRows(res.Broken, res.Fixed) {
+	fmt.Fprintf(tw, "  measured\t\t\t\t\n")
+	for _, r := range measuredRows(res) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t\t\n", r.Name, r.Broken, r.Fixed)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "  verdict: %s\n", verdictLine(res))
+	fmt.Fprintf(w, "  verdict: %s\n", verdictLine(res))
+	if res.Case.Note != "" {
+		fmt.Fprintf(w, "  note: %s\n", res.Case.Note)
+	}
+	_, err := fmt.Fprintf(w, "  (%s)\n", ControlExplained)
 	return err
 }
 
@@ -221,8 +279,8 @@ type resultFile struct {
 	Case    string             `json:"case"`
 	Source  string             `json:"source"`
 	OK      bool               `json:"ok"`
-	Verdict Verdict            `json:"verdict"`
-	Control Verdict            `json:"control"`
+	Verdict lab.Verdict        `json:"verdict"`
+	Control lab.Verdict        `json:"control"`
 	Runs    map[string]runFile `json:"runs"`
 }
 
@@ -233,11 +291,15 @@ type runFile struct {
 	Elapsed  float64   `json:"elapsed_s"`
 }
 
-// writeResults writes verdict.json, report.md and report.html into res.Dir.
-func writeResults(res *Result) error {
+// WriteFiles writes verdict.json, report.md and report.html into res.Dir.
+// It writes nothing when res.Dir is empty.
+func WriteFiles(res *lab.Result) error {
+	if res.Dir == "" {
+		return nil
+	}
 	vf := resultFile{Case: res.Case.Name, Source: res.Case.Source, OK: res.OK(), Verdict: res.Verdict, Control: res.Control,
 		Runs: map[string]runFile{}}
-	for _, r := range []*Run{res.Broken, res.Fixed} {
+	for _, r := range []*lab.SetupRun{res.Broken, res.Fixed} {
 		vf.Runs[r.Label] = runFile{Settings: r.Setup.Describe(), CPU: r.CPU, Start: r.Start, Elapsed: r.Elapsed.Seconds()}
 	}
 	b, err := json.MarshalIndent(vf, "", "  ")
@@ -271,7 +333,7 @@ func writeResults(res *Result) error {
 
 // WriteMarkdown writes a case's report: the incident, both setups, the
 // judged figures, the load and server figures, and the verdict.
-func WriteMarkdown(w io.Writer, res *Result) error {
+func WriteMarkdown(w io.Writer, res *lab.Result) error {
 	c := res.Case
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("# %s\n\n", c.Name)
@@ -281,28 +343,32 @@ func WriteMarkdown(w io.Writer, res *Result) error {
 		p("> %s", line)
 	}
 	p("\n\n## Verdict\n\n%s.\n\n", verdictLine(res))
+	p("The %s.\n\n", ControlExplained)
+	if c.Note != "" {
+		p("%s\n\n", c.Note)
+	}
 	p("| figure | broken | fixed | rule | |\n|---|---|---|---|---|\n")
-	for _, ch := range res.Verdict.Checks {
-		p("| %s | %s | %s | %s | %s |\n", ch.Name, fmtNum(ch.Broken)+ch.Unit, fmtNum(ch.Fixed)+ch.Unit, ch.Rule, mark(ch.Pass))
+	for _, f := range figures(res.Verdict) {
+		p("| %s | %s | %s | %s | %s |\n", f.Name, f.Broken, f.Fixed, f.Rules, mark(f.Pass))
 	}
 	p("\n## Setups\n\n| | broken | fixed |\n|---|---|---|\n")
 	p("| what | %s | %s |\n", res.Broken.Setup.Summary, res.Fixed.Setup.Summary)
 	p("| settings | %s | %s |\n", strings.Join(res.Broken.Setup.Describe(), "<br>"), strings.Join(res.Fixed.Setup.Describe(), "<br>"))
 	p("| started | %s | %s |\n", res.Broken.Start.Format(time.RFC3339), res.Fixed.Start.Format(time.RFC3339))
-	p("| load lasted | %s | %s |\n", fmtDuration(res.Broken.Elapsed), fmtDuration(res.Fixed.Elapsed))
+	p("| load lasted | %s | %s |\n", cli.FormatDuration(res.Broken.Elapsed), cli.FormatDuration(res.Fixed.Elapsed))
 	p("\n## Measured\n\n| | broken | fixed |\n|---|---|---|\n")
-	for _, r := range loadRows(res.Broken, res.Fixed) {
+	for _, r := range measuredRows(res) {
 		p("| %s | %s | %s |\n", r.Name, r.Broken, r.Fixed)
 	}
 	p("\n## Files\n\n")
-	p("- `broken/` and `fixed/`: `summary.json` (the load's summary) or `conncheck.json`, `samples.jsonl` (one object per second), `api.log` (the server's JSON lines; follow a request with `lab trace ID --logs broken/api.log`)\n")
+	p("- `broken/` and `fixed/`: `summary.json` (the load's summary) or `conncheck.json`, `samples.jsonl` (one object per second), `api.log` (the server's JSON lines; follow a request with `lab trace ID --logs .` from this folder, both runs at once)\n")
 	p("- `report.html`: both runs' charts on one page\n- `verdict.json`: the figures and verdicts\n")
 	return nil
 }
 
 // WriteIndex writes dir/index.md: one table of every case run, its judged
 // figures side by side and its verdict.
-func WriteIndex(dir string, results []*Result) error {
+func WriteIndex(dir string, results []*lab.Result) error {
 	f, err := os.Create(filepath.Join(dir, "index.md"))
 	if err != nil {
 		return err
@@ -310,17 +376,18 @@ func WriteIndex(dir string, results []*Result) error {
 	fmt.Fprintf(f, "# Bottleneck lab, %s\n\n", filepath.Base(dir))
 	fmt.Fprintf(f, "| case | figure | broken | fixed | rule | |\n|---|---|---|---|---|---|\n")
 	for _, res := range results {
-		for i, ch := range res.Verdict.Checks {
+		for i, fig := range figures(res.Verdict) {
 			name := ""
 			if i == 0 {
 				name = fmt.Sprintf("[%s](%s/report.md)", res.Case.Name, res.Case.Name)
 			}
-			fmt.Fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", name, ch.Name, fmtNum(ch.Broken)+ch.Unit, fmtNum(ch.Fixed)+ch.Unit, ch.Rule, mark(ch.Pass))
+			fmt.Fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", name, fig.Name, fig.Broken, fig.Fixed, fig.Rules, mark(fig.Pass))
 		}
 	}
 	fmt.Fprintf(f, "\n")
 	for _, res := range results {
 		fmt.Fprintf(f, "- %s: %s\n", res.Case.Name, verdictLine(res))
 	}
+	fmt.Fprintf(f, "\nThe %s.\n", ControlExplained)
 	return f.Close()
 }

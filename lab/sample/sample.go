@@ -1,4 +1,8 @@
-package lab
+// Package sample reads the server's side of a lab run once a second: the
+// API's Prometheus /metrics, Redis INFO, Postgres's pg_stat_activity, the
+// API processes' CPU, memory and descriptors, and a load balancer's health
+// check, one Sample a second.
+package sample
 
 import (
 	"bytes"
@@ -8,8 +12,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -376,19 +378,6 @@ func (s *Sampler) procs(at time.Time) map[string]float64 {
 	}
 	s.prevAt = at
 	return out
-}
-
-// Names returns the series names found in any of samples, sorted.
-func Names(samples []Sample) []string {
-	seen := map[string]bool{}
-	for _, s := range samples {
-		for k := range s.Values {
-			seen[k] = true
-		}
-	}
-	names := slices.Collect(maps.Keys(seen))
-	sort.Strings(names)
-	return names
 }
 
 // WriteSamples writes samples as JSON lines.

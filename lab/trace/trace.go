@@ -1,4 +1,7 @@
-package lab
+// Package trace follows one request through the API server's JSON log
+// lines: every line with its request_id (HTTP, SQL, Redis), in time order,
+// with each line's offset from the first.
+package trace
 
 import (
 	"bufio"
@@ -12,8 +15,8 @@ import (
 	"time"
 )
 
-// TraceLine is one server log line of a traced request.
-type TraceLine struct {
+// Line is one server log line of a traced request.
+type Line struct {
 	Time  time.Time
 	Level string
 	Msg   string
@@ -23,8 +26,8 @@ type TraceLine struct {
 	Source string
 }
 
-// Kind says what layer the line is from: "http", "sql", "redis" or "app".
-func (l TraceLine) Kind() string {
+// Layer says what layer the line is from: "http", "sql", "redis" or "app".
+func (l Line) Layer() string {
 	switch {
 	case l.Msg == "sql":
 		return "sql"
@@ -37,12 +40,12 @@ func (l TraceLine) Kind() string {
 	}
 }
 
-// Trace reads JSON log lines and returns those whose request_id is id, in
+// Read reads JSON log lines and returns those whose request_id is id, in
 // time order (lines with equal times keep their order). Lines that are not
 // JSON objects are skipped, as a server may print other text. It returns an
 // error only when reading fails.
-func Trace(r io.Reader, source, id string) ([]TraceLine, error) {
-	var out []TraceLine
+func Read(r io.Reader, source, id string) ([]Line, error) {
+	var out []Line
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
 	needle := []byte(id)
@@ -58,7 +61,7 @@ func Trace(r io.Reader, source, id string) ([]TraceLine, error) {
 		if rid, _ := m["request_id"].(string); rid != id {
 			continue
 		}
-		line := TraceLine{Fields: m, Source: source}
+		line := Line{Fields: m, Source: source}
 		if s, ok := m["time"].(string); ok {
 			line.Time, _ = time.Parse(time.RFC3339Nano, s)
 		}
@@ -72,25 +75,25 @@ func Trace(r io.Reader, source, id string) ([]TraceLine, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	SortTrace(out)
+	Sort(out)
 	return out, nil
 }
 
-// SortTrace puts lines in time order, keeping the order of equal times.
-func SortTrace(lines []TraceLine) {
+// Sort puts lines in time order, keeping the order of equal times.
+func Sort(lines []Line) {
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.Before(lines[j].Time) })
 }
 
 // duration returns the line's duration_ms as a duration, or 0.
-func (l TraceLine) duration() time.Duration {
+func (l Line) duration() time.Duration {
 	ms, _ := l.Fields["duration_ms"].(float64)
 	return time.Duration(ms * float64(time.Millisecond))
 }
 
-// WriteTrace prints lines with their offset from the first line, their
+// Write prints lines with their offset from the first line, their
 // layer and what they say: the HTTP request and its status, each SQL
 // statement with its duration and rows, each Redis command.
-func WriteTrace(w io.Writer, id string, lines []TraceLine) error {
+func Write(w io.Writer, id string, lines []Line) error {
 	if len(lines) == 0 {
 		return fmt.Errorf("no log line has request_id %q", id)
 	}
@@ -110,10 +113,10 @@ func WriteTrace(w io.Writer, id string, lines []TraceLine) error {
 	for _, l := range lines {
 		off := l.Time.Sub(origin)
 		began := ""
-		if d := l.duration(); d > 0 && l.Kind() != "http" {
+		if d := l.duration(); d > 0 && l.Layer() != "http" {
 			began = fmt.Sprintf(" (began +%s)", fmtMS(off-d))
 		}
-		fmt.Fprintf(w, "%11s  %-5s %-5s %s\n", "+"+fmtMS(off), strings.ToLower(l.Level), l.Kind(), describeLine(l, began))
+		fmt.Fprintf(w, "%11s  %-5s %-5s %s\n", "+"+fmtMS(off), strings.ToLower(l.Level), l.Layer(), describeLine(l, began))
 	}
 	return nil
 }
@@ -124,7 +127,7 @@ func fmtMS(d time.Duration) string {
 
 // describeLine renders the part of a line a reader follows; began, when
 // set, follows the duration of a SQL or Redis line.
-func describeLine(l TraceLine, began string) string {
+func describeLine(l Line, began string) string {
 	f := l.Fields
 	str := func(k string) string {
 		switch v := f[k].(type) {
@@ -144,7 +147,7 @@ func describeLine(l TraceLine, began string) string {
 	used := map[string]bool{}
 	take := func(k string) string { used[k] = true; return str(k) }
 	var b strings.Builder
-	switch l.Kind() {
+	switch l.Layer() {
 	case "http":
 		fmt.Fprintf(&b, "%s %s %s", l.Msg, take("method"), take("url"))
 		if s := take("status"); s != "" {
