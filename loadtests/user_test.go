@@ -129,9 +129,9 @@ func TestVUsScale(t *testing.T) {
 			ConstantVUs{VUs: 1, Duration: time.Minute}},
 	}
 	for _, tc := range cases {
-		got := tc.exec.scaled(1, tc.f)
-		if got.describe(0) != tc.want.describe(0) {
-			t.Errorf("%s: got %s, want %s", tc.name, got.describe(0), tc.want.describe(0))
+		got := execScaled(tc.exec, 1, tc.f)
+		if execDescribe(got, 0) != execDescribe(tc.want, 0) {
+			t.Errorf("%s: got %s, want %s", tc.name, execDescribe(got, 0), execDescribe(tc.want, 0))
 		}
 	}
 	r := RampingVUs{StartVUs: 1, Stages: []Stage{{Duration: 2 * time.Minute, Target: 2500}}}.scaled(0.01, 0.02).(RampingVUs)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
@@ -108,10 +107,10 @@ func TestHTMLIsSelfContained(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
-	p := loadtests.Progress{
+	p := metrics.Progress{
 		Elapsed: 72 * time.Second, VUs: 42, VUsMax: 2520, Complete: 123, Interrupted: 4, Failed: 7,
 		Last:      metrics.Point{Requests: 35, Duration: metrics.NewHistogram()},
-		Scenarios: []loadtests.ScenarioProgress{{Name: "planner", Fraction: 0.45, VUs: 20, Detail: "20 VUs 01m12.0s/10m0s 180/400 shared iters"}},
+		Scenarios: []metrics.ScenarioProgress{{Name: "planner", Fraction: 0.45, VUs: 20, Detail: "20 VUs 01m12.0s/10m0s 180/400 shared iters"}},
 	}
 	cases := []struct {
 		name     string
@@ -148,8 +147,8 @@ func TestProgressLine(t *testing.T) {
 // Once the run is stopping, the progress says what it waits for and counts
 // down, instead of progress lines.
 func TestProgressWhileStopping(t *testing.T) {
-	tick := func(left time.Duration) loadtests.Progress {
-		return loadtests.Progress{Elapsed: time.Minute, VUs: 3, Stopping: true, StopLeft: left,
+	tick := func(left time.Duration) metrics.Progress {
+		return metrics.Progress{Elapsed: time.Minute, VUs: 3, Stopping: true, StopLeft: left,
 			Last: metrics.Point{Duration: metrics.NewHistogram()}}
 	}
 	for _, terminal := range []bool{false, true} {
@@ -167,8 +166,8 @@ func TestProgressWhileStopping(t *testing.T) {
 	}
 	var b bytes.Buffer
 	q := Stopping(&b)
-	q(loadtests.Progress{Elapsed: time.Second, VUs: 1, Last: metrics.Point{Duration: metrics.NewHistogram()}})
-	q(loadtests.Progress{VUs: 1, Stopping: true, StopLeft: 600 * time.Millisecond})
+	q(metrics.Progress{Elapsed: time.Second, VUs: 1, Last: metrics.Point{Duration: metrics.NewHistogram()}})
+	q(metrics.Progress{VUs: 1, Stopping: true, StopLeft: 600 * time.Millisecond})
 	if want := "stopping: waiting up to 600ms for 1 running iteration (Ctrl-C again to quit now)\n"; b.String() != want {
 		t.Errorf("quiet: got %q, want %q", b.String(), want)
 	}
