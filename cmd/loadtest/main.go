@@ -18,17 +18,18 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 )
 
-// Exit codes shared by every subcommand.
+// Exit codes shared by every subcommand; a run's are loadtests'.
 const (
-	exitOK        = 0
-	exitFailure   = 1
-	exitUsage     = 2
-	exitThreshold = 99
-	// exitUnreached: requests were made and none got an answer (a wrong
-	// port, a server that is down); thresholds are beside the point.
-	exitUnreached = 3
+	exitOK        = cli.ExitOK
+	exitFailure   = loadtests.ExitFailure
+	exitUsage     = cli.ExitUsage
+	exitThreshold = loadtests.ExitThreshold
+	exitUnreached = loadtests.ExitUnreached
 )
 
 const usage = `usage: loadtest COMMAND [flags]
