@@ -74,6 +74,9 @@ type Options struct {
 	OnTick func(Progress)
 	// Outputs receive the run as it goes, in order (see Output).
 	Outputs []Output
+
+	// cpuTime replaces the process's CPU clock, for tests.
+	cpuTime func() (time.Duration, bool)
 }
 
 // Progress is the live state of a run (see metrics.Progress).
@@ -163,6 +166,7 @@ type engine struct {
 	nextVU         atomic.Int64
 	runs           []*scenarioRun
 	lateness       lateness
+	cpu            *cpuMonitor
 	feeds          []*feed
 	// stopDeadline is when a stop asked for by the caller gives up on
 	// running iterations (unix nanoseconds), 0 until then.
@@ -204,6 +208,12 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		buffers:        newBuffers(),
 		rec:            metrics.NewRecorder(min(2*runtime.GOMAXPROCS(0), 16), start),
 	}
+	cpuTime := opts.cpuTime
+	if cpuTime == nil {
+		cpuTime = processCPU
+	}
+	e.cpu = newCPUMonitor(runtime.GOMAXPROCS(0), cpuTime, schedLatencies)
+	e.cpu.sample(start)
 	for _, sc := range plan.Scenarios {
 		sc.Executor = execScaled(sc.Executor, opts.TimeScale, opts.VUsScale)
 		sc.StartTime = e.scaleTime(sc.StartTime)
@@ -253,6 +263,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 	<-tickerDone
 	droppedSamples := e.drain()
 	end := time.Now()
+	e.cpu.sample(end)
 	last := e.rec.Tick(end, 0)
 	sum := e.rec.Summary(end)
 	sum.Plan = plan.Name
@@ -264,6 +275,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		})
 		sum.VUsMax += s.allocated.Load()
 	}
+	sum.Generator = e.cpu.generator(&e.lateness)
 	sum.Generator.DroppedSamples = droppedSamples
 	sum.Thresholds, _ = metrics.EvaluateAll(sum, thresholds)
 	p := e.progress(end, last)
@@ -291,6 +303,7 @@ func (e *engine) tickEachSecond(stop <-chan struct{}, onTick func(Progress)) {
 			return
 		case now = <-t.C:
 		}
+		e.cpu.sample(now)
 		p := e.rec.Tick(now, e.activeVUs())
 		if onTick != nil {
 			onTick(e.progress(now, p))
@@ -319,7 +332,7 @@ func (e *engine) activeVUs() int64 {
 }
 
 func (e *engine) progress(now time.Time, last metrics.Point) Progress {
-	p := Progress{Elapsed: now.Sub(e.epoch), Last: last, VUs: e.activeVUs()}
+	p := Progress{Elapsed: now.Sub(e.epoch), Last: last, VUs: e.activeVUs(), Generator: e.cpu.generator(&e.lateness)}
 	if dl := e.stopDeadline.Load(); dl != 0 {
 		p.Stopping = true
 		p.StopLeft = max(time.Unix(0, dl).Sub(now), 0)

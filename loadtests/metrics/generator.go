@@ -11,8 +11,12 @@ type Generator struct {
 	// Cores is how many cores the generator could use (GOMAXPROCS).
 	Cores int `json:"cores"`
 	// CPU is the highest share of those cores the process used over one
-	// sampling window, 0 to 1; zero when the platform cannot tell.
+	// sampling window, 0 to 1; negative when the platform cannot tell.
 	CPU float64 `json:"cpu"`
+	// Wait is the highest, over one sampling window, of the time one
+	// goroutine in ten that was ready to run waited for a core (p90 of
+	// the runtime's scheduling latencies): the VUs' timings include it.
+	Wait time.Duration `json:"wait"`
 	// LateIterations counts arrival-rate iterations that started later
 	// than LateBound after their schedule; MaxLate is the latest.
 	LateIterations int64         `json:"late_iterations"`
@@ -31,6 +35,7 @@ type Generator struct {
 func (g *Generator) merge(o Generator) {
 	g.Cores = max(g.Cores, o.Cores)
 	g.CPU = max(g.CPU, o.CPU)
+	g.Wait = max(g.Wait, o.Wait)
 	g.LateIterations += o.LateIterations
 	g.MaxLate = max(g.MaxLate, o.MaxLate)
 	for k, v := range o.DroppedSamples {

@@ -58,7 +58,7 @@ func NewPrometheus(addr string) (*Prometheus, error) {
 	o.vusMax = prometheus.NewGauge(prometheus.GaugeOpts{Name: "loadtest_vus_max", Help: "VUs allocated."})
 	o.dropped = prometheus.NewGauge(prometheus.GaugeOpts{Name: "loadtest_dropped_iterations", Help: "Iterations dropped so far because every VU was busy."})
 	o.iterations = prometheus.NewGauge(prometheus.GaugeOpts{Name: "loadtest_iterations", Help: "Iterations completed so far."})
-	o.cpu = prometheus.NewGauge(prometheus.GaugeOpts{Name: "loadtest_generator_cpu_ratio", Help: "Share of the usable cores the generator used over the last second."})
+	o.cpu = prometheus.NewGauge(prometheus.GaugeOpts{Name: "loadtest_generator_cpu_ratio", Help: "Highest share of its usable cores the generator used over a window so far (negative: not measured)."})
 	o.saturated = prometheus.NewGauge(prometheus.GaugeOpts{Name: "loadtest_generator_saturated", Help: "1 once the generator was saturated: the figures understate the server."})
 	for _, c := range []prometheus.Collector{o.requests, o.failures, o.duration, o.vus, o.vusMax, o.dropped, o.iterations, o.cpu, o.saturated} {
 		f(c)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
@@ -41,9 +42,11 @@ type htmlPage struct {
 	Title   string
 	Start   string
 	Elapsed string
-	Summary string
-	Names   []nameRow
-	Data    template.JS
+	// Saturated says why the generator was saturated, empty when it was not.
+	Saturated string
+	Summary   string
+	Names     []nameRow
+	Data      template.JS
 }
 
 // HTML writes a self-contained page: charts of latency (p50, p95, p99),
@@ -82,6 +85,9 @@ func HTML(w io.Writer, s *metrics.Summary) error {
 		Elapsed: fmtClock(s.Elapsed()),
 		Summary: text.String(),
 		Data:    template.JS(data),
+	}
+	if s.Generator.Saturated {
+		page.Saturated = strings.Join(s.Generator.Reasons, "; ")
 	}
 	for _, n := range s.Names() {
 		r := s.Requests[n]

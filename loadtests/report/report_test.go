@@ -172,3 +172,29 @@ func TestProgressWhileStopping(t *testing.T) {
 		t.Errorf("quiet: got %q, want %q", b.String(), want)
 	}
 }
+
+func TestSaturatedGeneratorIsSaid(t *testing.T) {
+	s := practicalSummary()
+	var plain bytes.Buffer
+	if err := Text(&plain, s); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "saturated") {
+		t.Errorf("a generator that kept up is called saturated:\n%s", plain.String())
+	}
+	s.Generator = metrics.Generator{Cores: 1, CPU: 0.97, Saturated: true, Reasons: []string{"its CPU reached 97% of the 1 core(s) it may use over 2s"}}
+	var text, page bytes.Buffer
+	if err := Text(&text, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(&page, s); err != nil {
+		t.Fatal(err)
+	}
+	want := "the load generator was saturated: its CPU reached 97% of the 1 core(s) it may use over 2s."
+	if !strings.Contains(text.String(), want) || !strings.Contains(text.String(), "These figures understate the server") {
+		t.Errorf("text lacks %q and the consequence:\n%s", want, text.String())
+	}
+	if !strings.Contains(page.String(), `id="generator-saturated"`) {
+		t.Error("HTML report has no saturation banner")
+	}
+}
