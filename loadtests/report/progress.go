@@ -83,8 +83,12 @@ func stoppingLine(p metrics.Progress, said *bool) string {
 
 func progressLine(p metrics.Progress) string {
 	p95 := p.Last.Duration.Percentile(95)
-	return fmt.Sprintf("running (%s), %04d/%04d VUs, %d complete and %d interrupted iterations, %d req/s, p95=%s, %d errors",
+	line := fmt.Sprintf("running (%s), %04d/%04d VUs, %d complete and %d interrupted iterations, %d req/s, p95=%s, %d errors",
 		fmtClock(p.Elapsed), p.VUs, p.VUsMax, p.Complete, p.Interrupted, p.Last.Requests, fmtDur(p95), p.Failed)
+	if p.Generator.Saturated {
+		line += ", ⚠ generator saturated"
+	}
+	return line
 }
 
 func scenarioBar(sc metrics.ScenarioProgress, all []metrics.ScenarioProgress) string {

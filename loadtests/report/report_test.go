@@ -119,7 +119,7 @@ func TestProgressLine(t *testing.T) {
 		wantNot  []string
 	}{
 		// In a log: one plain line per second.
-		{"log", false, []string{"running (01m12.0s), 0042/2520 VUs, 123 complete and 4 interrupted iterations, 35 req/s", "7 errors"}, []string{"\x1b[", "planner ["}},
+		{"log", false, []string{"running (01m12.0s), 0042/2520 VUs, 123 complete and 4 interrupted iterations, 35 req/s", "7 errors"}, []string{"\x1b[", "planner [", "saturated"}},
 		// On a terminal: redrawn in place with a bar per scenario.
 		{"terminal", true, []string{"\x1b[K", "planner [=============>", " 45% 20 VUs 01m12.0s/10m0s 180/400 shared iters"}, nil},
 	}
@@ -193,6 +193,11 @@ func TestSaturatedGeneratorIsSaid(t *testing.T) {
 	want := "the load generator was saturated: its CPU reached 97% of the 1 core(s) it may use over 2s."
 	if !strings.Contains(text.String(), want) || !strings.Contains(text.String(), "These figures understate the server") {
 		t.Errorf("text lacks %q and the consequence:\n%s", want, text.String())
+	}
+	var line bytes.Buffer
+	Progress(&line, false)(metrics.Progress{Last: metrics.Point{Duration: metrics.NewHistogram()}, Generator: s.Generator})
+	if !strings.Contains(line.String(), "⚠ generator saturated") {
+		t.Errorf("progress line does not say the generator is saturated: %q", line.String())
 	}
 	if !strings.Contains(page.String(), `id="generator-saturated"`) {
 		t.Error("HTML report has no saturation banner")
