@@ -97,6 +97,23 @@ func PlansCommand(prog string, plans ...Plan) Command {
 	return c
 }
 
+// optionalAddr is a flag given alone (--dashboard: its default address)
+// or with an address (--dashboard=ADDR).
+type optionalAddr struct{ def, addr string }
+
+func (o *optionalAddr) String() string   { return o.addr }
+func (o *optionalAddr) IsBoolFlag() bool { return true }
+func (o *optionalAddr) Set(v string) error {
+	switch v {
+	case "true":
+		v = o.def
+	case "false":
+		v = ""
+	}
+	o.addr = v
+	return nil
+}
+
 // listFlag collects a repeatable string flag.
 type listFlag []string
 
@@ -121,6 +138,8 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 		jsonl       = fs.String("out-jsonl", "", "stream every request as one JSON line to `FILE`")
 		metricsAddr = fs.String("metrics-addr", "", "serve the generator's own Prometheus metrics on `ADDR` (such as 127.0.0.1:9465) at /metrics")
 	)
+	dashboard := &optionalAddr{def: report.DefaultDashboardAddr}
+	fs.Var(dashboard, "dashboard", "serve a live dashboard while the run goes, on "+report.DefaultDashboardAddr+" (k6's) or on `ADDR` given as --dashboard=ADDR")
 	fs.Var(&thresholds, "threshold", "pass/fail criterion such as 'checks>0.99' or 'http_req_duration{p95}<500ms' (repeatable)")
 	if c.Flags != nil {
 		c.Flags(fs)
@@ -187,6 +206,14 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 		}
 		opts.Outputs = append(opts.Outputs, prom)
 		fmt.Fprintf(stderr, "%s: metrics on http://%s/metrics\n", c.Prog, prom.Addr())
+	}
+	if dashboard.addr != "" {
+		dash, err := report.NewDashboard(dashboard.addr)
+		if err != nil {
+			return usage("--dashboard %s: %v", dashboard.addr, err)
+		}
+		opts.Outputs = append(opts.Outputs, dash)
+		fmt.Fprintf(stderr, "%s: live dashboard on http://%s/\n", c.Prog, dash.Addr())
 	}
 	fmt.Fprintf(stderr, "%s: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",
 		c.Prog, plan.Name, opts.Endpoint, *timeS, *vusS)

@@ -35,14 +35,14 @@ func TestPlansCommandRunsTheNamedPlanWithItsOutputs(t *testing.T) {
 	dir := t.TempDir()
 	jsonl, sum := filepath.Join(dir, "samples.jsonl"), filepath.Join(dir, "summary.json")
 	code, stdout, stderr := runCommand(t, loadtests.PlansCommand("myplan", twoPlans()...),
-		"large", "--endpoint", srv.URL, "--quiet", "--out-jsonl", jsonl, "--out", sum, "--metrics-addr", "127.0.0.1:0")
+		"large", "--endpoint", srv.URL, "--quiet", "--out-jsonl", jsonl, "--out", sum, "--metrics-addr", "127.0.0.1:0", "--dashboard=127.0.0.1:0")
 	if code != 0 {
 		t.Fatalf("exit code %d, want 0\n%s", code, stderr)
 	}
 	if served.Load() != 7 || !strings.Contains(stdout, "http_reqs") {
 		t.Errorf("served %d requests, want the large plan's 7; summary:\n%s", served.Load(), stdout)
 	}
-	if !strings.Contains(stderr, "myplan: metrics on http://127.0.0.1:") {
+	if !strings.Contains(stderr, "myplan: metrics on http://127.0.0.1:") || !strings.Contains(stderr, "myplan: live dashboard on http://127.0.0.1:") {
 		t.Errorf("stderr does not say where the metrics are:\n%s", stderr)
 	}
 	b, err := os.ReadFile(jsonl)
@@ -69,6 +69,7 @@ func TestPlansCommandUsageErrors(t *testing.T) {
 		{"unknown plan", []string{"huge", "--endpoint", srv.URL}, `no plan "huge" (have: small, large)`},
 		{"metrics address taken by nothing sensible", []string{"small", "--endpoint", srv.URL, "--metrics-addr", "256.1.1.1:0"}, "--metrics-addr 256.1.1.1:0"},
 		{"no endpoint", []string{"small"}, "no endpoint"},
+		{"dashboard on a bad address", []string{"small", "--endpoint", srv.URL, "--dashboard=256.1.1.1:0"}, "--dashboard 256.1.1.1:0"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
