@@ -52,18 +52,17 @@ func TestConstantVUsGracefulStop(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newCountingServer(t)
-			s := runPlan(t, srv.URL, Scenario{
-				Executor:     ConstantVUs{VUs: 3, Duration: 100 * time.Millisecond},
-				GracefulStop: tc.gracefulStop,
-				User: Func("slow", func(vu *VU) error {
-					return vu.Sleep(300 * time.Millisecond)
-				}),
-			}, Options{})
-			if s.Iterations.Complete != tc.complete || s.Iterations.Interrupted != tc.interrupted {
-				t.Errorf("complete/interrupted: got %d/%d, want %d/%d",
-					s.Iterations.Complete, s.Iterations.Interrupted, tc.complete, tc.interrupted)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				s := runPlan(t, noServer, Scenario{
+					Executor:     ConstantVUs{VUs: 3, Duration: 100 * time.Millisecond},
+					GracefulStop: tc.gracefulStop,
+					User:         Func("slow", func(vu *VU) error { return vu.Sleep(300 * time.Millisecond) }),
+				}, Options{})
+				if s.Iterations.Complete != tc.complete || s.Iterations.Interrupted != tc.interrupted {
+					t.Errorf("complete/interrupted: got %d/%d, want %d/%d",
+						s.Iterations.Complete, s.Iterations.Interrupted, tc.complete, tc.interrupted)
+				}
+			})
 		})
 	}
 }
