@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
 
@@ -38,22 +39,91 @@ type DashboardEvent struct {
 	// Saturated and Reasons say when the generator was the bottleneck.
 	Saturated bool     `json:"saturated"`
 	Reasons   []string `json:"reasons,omitempty"`
-	Done      bool     `json:"done"`
+	// Names holds each request name's latency over about the last second
+	// (samples still on their way at the tick count in the next).
+	Names []NameLatency `json:"names,omitempty"`
+	Done  bool          `json:"done"`
+}
+
+// NameLatency is one request name's last second.
+type NameLatency struct {
+	Name   string  `json:"name"`
+	Count  int64   `json:"count"`
+	Failed int64   `json:"failed"`
+	P50    float64 `json:"p50_ms"`
+	P95    float64 `json:"p95_ms"`
+	P99    float64 `json:"p99_ms"`
+}
+
+// nameSecond is what the dashboard gathers of one name in one second.
+type nameSecond struct {
+	count, failed int64
+	duration      *metrics.Histogram
 }
 
 // Dashboard serves a page while the run goes, updated each second over
 // server-sent events (/events): VUs, requests per second, latency
-// percentiles, failures, iterations and the generator's saturation. It
-// takes no samples: what it shows comes from the live state.
+// percentiles (of all requests and per request name), failures,
+// iterations and the generator's saturation.
 type Dashboard struct {
-	summaryOutput
 	ln  net.Listener
 	srv *http.Server
 
 	mu   sync.Mutex
 	subs map[chan []byte]bool
 	last []byte
+
+	namesMu sync.Mutex
+	names   map[string]*nameSecond
 }
+
+// Start does nothing: the page is served from NewDashboard on.
+func (d *Dashboard) Start(metrics.RunInfo) error { return nil }
+
+// AddSamples gathers the second's latency per request name. Names past
+// metrics.MaxNames are folded into one, as the summary folds them.
+func (d *Dashboard) AddSamples(samples []metrics.Sample) {
+	d.namesMu.Lock()
+	defer d.namesMu.Unlock()
+	for i := range samples {
+		s := &samples[i]
+		n, ok := d.names[s.Name]
+		if !ok {
+			name := s.Name
+			if len(d.names) >= metrics.MaxNames {
+				name = metrics.OtherName
+			}
+			if n = d.names[name]; n == nil {
+				n = &nameSecond{duration: metrics.NewHistogram()}
+				d.names[name] = n
+			}
+		}
+		n.count++
+		if s.Kind != "" {
+			n.failed++
+		}
+		n.duration.Record(s.Duration)
+	}
+}
+
+// lastSecond returns each name's second so far and starts the next.
+func (d *Dashboard) lastSecond() []NameLatency {
+	d.namesMu.Lock()
+	names := d.names
+	d.names = map[string]*nameSecond{}
+	d.namesMu.Unlock()
+	out := make([]NameLatency, 0, len(names))
+	for name, n := range names {
+		out = append(out, NameLatency{
+			Name: name, Count: n.count, Failed: n.failed,
+			P50: msOf(n.duration.Percentile(50)), P95: msOf(n.duration.Percentile(95)), P99: msOf(n.duration.Percentile(99)),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // NewDashboard listens on addr (":0" for any port) and serves the page
 // from now on, so that a bind error shows before the run starts.
@@ -62,7 +132,7 @@ func NewDashboard(addr string) (*Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{ln: ln, subs: map[chan []byte]bool{}}
+	d := &Dashboard{ln: ln, subs: map[chan []byte]bool{}, names: map[string]*nameSecond{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -132,8 +202,10 @@ func (d *Dashboard) Progress(p metrics.Progress) {
 		Saturated: p.Generator.Saturated, Reasons: p.Generator.Reasons, Done: p.Done,
 	}
 	if h := p.Last.Duration; h != nil {
-		ms := func(q float64) float64 { return float64(h.Percentile(q)) / float64(time.Millisecond) }
-		ev.P50, ev.P95, ev.P99 = ms(50), ms(95), ms(99)
+		ev.P50, ev.P95, ev.P99 = msOf(h.Percentile(50)), msOf(h.Percentile(95)), msOf(h.Percentile(99))
+	}
+	if !p.Stopping || p.Done {
+		ev.Names = d.lastSecond()
 	}
 	b, err := json.Marshal(ev)
 	if err != nil {

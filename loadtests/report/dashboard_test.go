@@ -40,7 +40,7 @@ func TestDashboardStreamsTheRunLive(t *testing.T) {
 		Name:     "get",
 		Executor: loadtests.ConstantVUs{VUs: 2, Duration: time.Minute},
 		User: loadtests.Func("get", func(vu *loadtests.VU) error {
-			vu.Get("/")
+			vu.Get("/", loadtests.Name("home"))
 			return vu.Sleep(5 * time.Millisecond)
 		}),
 	}}}
@@ -88,7 +88,21 @@ func TestDashboardStreamsTheRunLive(t *testing.T) {
 	if len(seen) < 3 {
 		t.Fatalf("events: got %d (%+v), want two live ones and the last", len(seen), seen)
 	}
+	var named int64
+	for _, e := range seen {
+		for _, n := range e.Names {
+			if n.Name != "home" || n.Count == 0 || n.P99 < n.P50 {
+				t.Errorf("per name: got %+v, want home's requests with p50 <= p99", n)
+			}
+			named += n.Count
+		}
+	}
 	last := seen[len(seen)-1]
+	// Every request the page was told of was counted per name; a page
+	// that connected after the first tick missed those before.
+	if named == 0 || named > last.Requests {
+		t.Errorf("requests per name: %d in all, want some and at most the run's %d", named, last.Requests)
+	}
 	if !last.Done || last.Requests < seen[0].Requests || last.VUsMax != 2 {
 		t.Errorf("last event: got %+v, want done with the run's totals", last)
 	}
