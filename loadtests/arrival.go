@@ -75,6 +75,13 @@ func (a arrivals) run(s *scenarioRun) {
 		}
 		// Catch up with every iteration due by now.
 		due := min(int64(math.Floor(a.due(elapsed)+1e-9))+1, total)
+		if stopped == nil && elapsed > LateBound {
+			// Those due before elapsed-LateBound start late: the
+			// generator did not wake in time to start them.
+			if lateBy := min(int64(math.Floor(a.due(elapsed-LateBound)+1e-9))+1, due); lateBy > next {
+				s.eng.lateness.add(lateBy-next, elapsed-a.startOf(next))
+			}
+		}
 		for ; next < due; next++ {
 			vu := s.takeIdle(a.maxVUs)
 			if vu == nil {

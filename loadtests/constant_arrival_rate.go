@@ -75,6 +75,9 @@ func (c ConstantArrivalRate) arrivals() arrivals {
 	}
 }
 
+// Run starts the iterations; the engine calls it.
+func (c ConstantArrivalRate) Run(s *Schedule) { c.run(s.s) }
+
 func (c ConstantArrivalRate) run(s *scenarioRun) { c.arrivals().run(s) }
 
 func (c ConstantArrivalRate) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {

@@ -41,6 +41,9 @@ func (c ConstantVUs) scaled(t, v float64) Executor {
 	return c
 }
 
+// Run starts the iterations; the engine calls it.
+func (c ConstantVUs) Run(s *Schedule) { c.run(s.s) }
+
 func (c ConstantVUs) run(s *scenarioRun) {
 	var wg sync.WaitGroup
 	for range c.VUs {

@@ -13,8 +13,14 @@
 //     costs one goroutine and its idle connection;
 //   - the aggregator (package metrics) keeps HDR histograms and counters,
 //     sharded so that recording never waits on a global lock;
-//   - outputs (package report) print the progress line and k6's summary,
-//     and write summary.json and the HTML report.
+//   - outputs (Output) take the samples without slowing the VUs: package
+//     report prints the progress line and k6's summary and writes
+//     summary.json and the HTML report; package output streams JSON lines
+//     and serves the generator's Prometheus metrics.
+//
+// Executor and Output are open: a user's package adds a load model or an
+// output by implementing them, and Main gives a plan's own main.go the
+// whole "loadtest run" command.
 //
 // A plan is Go code:
 //

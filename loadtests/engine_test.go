@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
@@ -85,49 +86,40 @@ func (l *startLog) distinctVUs(from, to time.Duration) int {
 }
 
 func TestScenariosRunSideBySideWithTheirOwnStart(t *testing.T) {
-	srv := newCountingServer(t)
-	log := newStartLog()
-	var mu sync.Mutex
-	first := map[string]time.Duration{}
-	user := func(name string) User {
-		return Func(name, func(vu *VU) error {
-			mu.Lock()
-			if _, ok := first[vu.Scenario]; !ok {
-				first[vu.Scenario] = time.Since(log.start)
-			}
-			mu.Unlock()
-			vu.Get("/" + vu.Scenario)
-			return vu.Sleep(10 * time.Millisecond)
-		})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := Run(ctx, Plan{Name: "two", Scenarios: []Scenario{
-		{Name: "early", Executor: ConstantVUs{VUs: 2, Duration: 600 * time.Millisecond}, User: user("early")},
-		{Name: "late", Executor: SharedIterations{VUs: 3, Iterations: 9}, StartTime: 300 * time.Millisecond, User: user("late")},
-	}}, Options{Endpoint: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Offsets count from the run's start (log.start is taken just before
-	// it), not from the other scenario's first iteration, which itself
-	// begins a moment after the run does: the start time is a lower bound
-	// the engine guarantees.
-	if got := first["late"]; got < 300*time.Millisecond {
-		t.Errorf("the late scenario began %v into the run, want no sooner than its 300ms start time", got)
-	}
-	// The early one starts at once: before the late one, whatever the
-	// machine's speed (no upper bound on a wall clock).
-	if first["early"] >= first["late"] {
-		t.Errorf("the early scenario began %v into the run, the late one %v: want the early one first", first["early"], first["late"])
-	}
-	if got := s.Requests["GET /late"].Count; got != 9 {
-		t.Errorf("late requests: got %d, want 9", got)
-	}
-	if s.Requests["GET /early"].Count < 10 {
-		t.Errorf("early requests: got %d, want the early scenario looping", s.Requests["GET /early"].Count)
-	}
-	if len(s.Scenarios) != 2 || s.VUsMax != 5 {
-		t.Errorf("scenarios %d, VUs allocated %d; want 2 and 5", len(s.Scenarios), s.VUsMax)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		var mu sync.Mutex
+		first := map[string]time.Duration{}
+		count := map[string]int{}
+		user := func(name string) User {
+			return Func(name, func(vu *VU) error {
+				mu.Lock()
+				if _, ok := first[vu.Scenario]; !ok {
+					first[vu.Scenario] = time.Since(start)
+				}
+				count[vu.Scenario]++
+				mu.Unlock()
+				return vu.Sleep(7 * time.Millisecond)
+			})
+		}
+		s, err := Run(context.Background(), Plan{Name: "two", Scenarios: []Scenario{
+			{Name: "early", Executor: ConstantVUs{VUs: 2, Duration: 600 * time.Millisecond}, User: user("early")},
+			{Name: "late", Executor: SharedIterations{VUs: 3, Iterations: 9}, StartTime: 300 * time.Millisecond, User: user("late")},
+		}}, Options{Endpoint: noServer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Offsets count from the run's start, not from the other
+		// scenario's first iteration.
+		if first["early"] != 0 || first["late"] != 300*time.Millisecond {
+			t.Errorf("first iterations: early at %v, late at %v; want 0 and 300ms", first["early"], first["late"])
+		}
+		// early: 2 VUs starting at 0, 7ms, ... 595ms; late: its 9.
+		if count["early"] != 172 || count["late"] != 9 {
+			t.Errorf("iterations: early %d, late %d; want 172 and 9", count["early"], count["late"])
+		}
+		if len(s.Scenarios) != 2 || s.VUsMax != 5 {
+			t.Errorf("scenarios %d, VUs allocated %d; want 2 and 5", len(s.Scenarios), s.VUsMax)
+		}
+	})
 }

@@ -52,6 +52,9 @@ func (c PerVUIterations) scaled(t, v float64) Executor {
 	return c
 }
 
+// Run starts the iterations; the engine calls it.
+func (c PerVUIterations) Run(s *Schedule) { c.run(s.s) }
+
 func (c PerVUIterations) run(s *scenarioRun) {
 	var wg sync.WaitGroup
 	for range c.VUs {

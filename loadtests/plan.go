@@ -89,38 +89,18 @@ type Options struct {
 	// OnTick, when set, is called about once a second with the live state
 	// of the run, and once more at the end with Done set.
 	OnTick func(Progress)
+	// Outputs receive the run as it goes, in order (see Output).
+	Outputs []Output
+
+	// cpuTime replaces the process's CPU clock, for tests.
+	cpuTime func() (time.Duration, bool)
 }
 
-// Progress is the live state of a run.
-type Progress struct {
-	Elapsed     time.Duration
-	VUs         int64
-	VUsMax      int64
-	Complete    int64
-	Interrupted int64
-	Dropped     int64
-	Requests    int64
-	Failed      int64
-	// Last is the last second of the run.
-	Last      metrics.Point
-	Scenarios []ScenarioProgress
-	Done      bool
-	// Stopping is set once the run was asked to stop (Ctrl-C): the VUs
-	// still running an iteration get at most StopLeft to finish it. The
-	// first such Progress comes at once, with StopLeft the whole wait.
-	Stopping bool
-	StopLeft time.Duration
-}
+// Progress is the live state of a run (see metrics.Progress).
+type Progress = metrics.Progress
 
 // ScenarioProgress is the live state of one scenario.
-type ScenarioProgress struct {
-	Name string
-	// Fraction of the scenario done, 0 to 1.
-	Fraction float64
-	VUs      int64
-	// Detail reads as k6's progress bars: "20 VUs 07m09.0s/10m0s 400/400 shared iters".
-	Detail string
-}
+type ScenarioProgress = metrics.ScenarioProgress
 
 func (p Plan) validate() error {
 	if len(p.Scenarios) == 0 {
@@ -138,7 +118,7 @@ func (p Plan) validate() error {
 		if s.Executor == nil {
 			return fmt.Errorf("%w scenario %q: no executor", ErrInvalid, s.Name)
 		}
-		if err := s.Executor.validate(); err != nil {
+		if err := execValidate(s.Executor); err != nil {
 			return fmt.Errorf("%w scenario %q (%s): %v", ErrInvalid, s.Name, s.Executor.Name(), err)
 		}
 		if err := s.User.validate(); err != nil {
@@ -214,6 +194,7 @@ func Validate(plan Plan, opts Options) error {
 type engine struct {
 	endpoint       string
 	timeScale      float64
+	vusScale       float64
 	requestTimeout time.Duration
 	client         clientConfig
 	epoch          time.Time
@@ -221,6 +202,9 @@ type engine struct {
 	rec            *metrics.Recorder
 	nextVU         atomic.Int64
 	runs           []*scenarioRun
+	lateness       lateness
+	cpu            *cpuMonitor
+	feeds          []*feed
 	// stopDeadline is when a stop asked for by the caller gives up on
 	// running iterations (unix nanoseconds), 0 until then.
 	stopDeadline atomic.Int64
@@ -239,10 +223,11 @@ func (e *engine) unscaleTime(d time.Duration) time.Duration {
 }
 
 // Run runs the plan and returns its summary, with the plan's thresholds
-// evaluated. Cancelling ctx stops the run gracefully, as the end of every
+// evaluated, once every output stopped. Cancelling ctx stops the run gracefully, as the end of every
 // scenario does: no new iterations, running ones get their graceful stop,
 // and the summary still comes back. Run returns an error wrapping ErrInvalid
-// when the plan or options cannot run; it does not fail because requests do.
+// when the plan or options cannot run, and the errors of outputs that
+// failed (the summary still comes back); it does not fail because requests do.
 func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error) {
 	if err := Validate(plan, opts); err != nil {
 		return nil, err
@@ -253,6 +238,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 	e := &engine{
 		endpoint:       opts.Endpoint,
 		timeScale:      opts.TimeScale,
+		vusScale:       opts.VUsScale,
 		requestTimeout: opts.RequestTimeout,
 		epoch:          start,
 		buffers:        newBuffers(),
@@ -263,8 +249,14 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		kind: kind, tls: opts.TLSConfig, proxy: opts.Proxy,
 		maxBody: opts.MaxBody, discard: opts.DiscardBodies,
 	}
+	cpuTime := opts.cpuTime
+	if cpuTime == nil {
+		cpuTime = processCPU
+	}
+	e.cpu = newCPUMonitor(runtime.GOMAXPROCS(0), cpuTime, schedLatencies)
+	e.cpu.sample(start)
 	for _, sc := range plan.Scenarios {
-		sc.Executor = sc.Executor.scaled(opts.TimeScale, opts.VUsScale)
+		sc.Executor = execScaled(sc.Executor, opts.TimeScale, opts.VUsScale)
 		sc.StartTime = e.scaleTime(sc.StartTime)
 		switch {
 		case sc.GracefulStop == 0:
@@ -277,11 +269,19 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		e.runs = append(e.runs, &scenarioRun{eng: e, sc: sc})
 	}
 
+	info := RunInfo{Plan: plan.Name, Endpoint: opts.Endpoint, Start: start}
+	for _, s := range e.runs {
+		info.Scenarios = append(info.Scenarios, s.sc.Name)
+	}
+	outs, err := e.startOutputs(opts.Outputs, opts.OnTick, info)
+	if err != nil {
+		return nil, err
+	}
 	tickerDone := make(chan struct{})
 	stopTicker := make(chan struct{})
 	go func() {
 		defer close(tickerDone)
-		e.tickEachSecond(stopTicker, opts.OnTick)
+		e.tickEachSecond(stopTicker, outs.tick)
 	}()
 
 	// Asked to stop: say at once how long running iterations may take.
@@ -290,9 +290,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		defer close(stopSaid)
 		now := time.Now()
 		e.stopDeadline.Store(now.Add(e.gracefulWait()).UnixNano())
-		if opts.OnTick != nil {
-			opts.OnTick(e.progress(now, metrics.Point{Duration: metrics.NewHistogram()}))
-		}
+		outs.tick(e.progress(now, metrics.Point{Duration: metrics.NewHistogram()}))
 	})
 	var wg sync.WaitGroup
 	for _, s := range e.runs {
@@ -308,25 +306,33 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 	}
 	close(stopTicker)
 	<-tickerDone
+	droppedSamples := e.drain()
 	end := time.Now()
+	e.cpu.sample(end)
 	last := e.rec.Tick(end, 0)
 	sum := e.rec.Summary(end)
 	sum.Plan = plan.Name
 	for _, s := range e.runs {
 		sum.Scenarios = append(sum.Scenarios, metrics.ScenarioInfo{
 			Name: s.sc.Name, Executor: s.sc.Executor.Name(),
-			Description: s.sc.Executor.describe(s.sc.GracefulStop),
-			MaxVUs:      s.sc.Executor.maxVUs(),
+			Description: execDescribe(s.sc.Executor, s.sc.GracefulStop),
+			MaxVUs:      execMaxVUs(s.sc.Executor),
 		})
 		sum.VUsMax += s.allocated.Load()
 	}
+	sum.Generator = e.cpu.generator(&e.lateness)
+	sum.Generator.DroppedSamples = droppedSamples
 	sum.Thresholds, _ = metrics.EvaluateAll(sum, thresholds)
-	if opts.OnTick != nil {
-		p := e.progress(end, last)
-		p.Done = true
-		opts.OnTick(p)
+	p := e.progress(end, last)
+	p.Done = true
+	outs.tick(p)
+	var errs []error
+	for _, o := range outs.all {
+		if err := o.Stop(sum); err != nil {
+			errs = append(errs, fmt.Errorf("output %s: %w", outputName(o), err))
+		}
 	}
-	return sum, nil
+	return sum, errors.Join(errs...)
 }
 
 // tickEachSecond closes a point of the time series on every whole second of
@@ -342,6 +348,7 @@ func (e *engine) tickEachSecond(stop <-chan struct{}, onTick func(Progress)) {
 			return
 		case now = <-t.C:
 		}
+		e.cpu.sample(now)
 		p := e.rec.Tick(now, e.activeVUs())
 		if onTick != nil {
 			onTick(e.progress(now, p))
@@ -370,7 +377,7 @@ func (e *engine) activeVUs() int64 {
 }
 
 func (e *engine) progress(now time.Time, last metrics.Point) Progress {
-	p := Progress{Elapsed: now.Sub(e.epoch), Last: last, VUs: e.activeVUs()}
+	p := Progress{Elapsed: now.Sub(e.epoch), Last: last, VUs: e.activeVUs(), Generator: e.cpu.generator(&e.lateness)}
 	if dl := e.stopDeadline.Load(); dl != 0 {
 		p.Stopping = true
 		p.StopLeft = max(time.Unix(0, dl).Sub(now), 0)
@@ -384,7 +391,7 @@ func (e *engine) progress(now time.Time, last metrics.Point) Progress {
 	}
 	for _, s := range e.runs {
 		p.VUsMax += s.allocated.Load()
-		frac, detail := s.sc.Executor.progress(s, s.elapsed(now))
+		frac, detail := execProgress(s, now)
 		p.Scenarios = append(p.Scenarios, ScenarioProgress{
 			Name: s.sc.Name, Fraction: min(max(frac, 0), 1), VUs: s.active.Load(), Detail: detail,
 		})

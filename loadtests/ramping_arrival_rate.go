@@ -113,6 +113,9 @@ func (c RampingArrivalRate) due(t time.Duration) float64 {
 	return n
 }
 
+// Run starts the iterations; the engine calls it.
+func (c RampingArrivalRate) Run(s *Schedule) { c.run(s.s) }
+
 func (c RampingArrivalRate) run(s *scenarioRun) {
 	pre, mx := arrivalLimits(c.PreAllocatedVUs, c.MaxVUs)
 	arrivals{due: c.due, end: c.duration(), preAllocated: pre, maxVUs: mx}.run(s)

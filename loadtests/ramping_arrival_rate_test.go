@@ -3,33 +3,27 @@ package loadtests
 import (
 	"math"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 func TestRampingArrivalRateFollowsItsRate(t *testing.T) {
-	srv := newCountingServer(t)
-	log := newStartLog()
-	// From 0 to 400 per second over one second: 200 iterations, a quarter of
-	// them in the first half second and three quarters in the second.
-	exec := RampingArrivalRate{StartRate: 0, Stages: []Stage{{Duration: time.Second, Target: 400}}, PreAllocatedVUs: 5, MaxVUs: 250}
-	s := runPlan(t, srv.URL, Scenario{
-		Executor: exec,
-		User: Func("get", func(vu *VU) error {
-			log.add(vu)
-			vu.Get("/")
-			return nil
-		}),
-	}, Options{})
-	// With more VUs than iterations, none can be dropped: every one due
-	// starts.
-	started := s.Iterations.Complete + s.Iterations.Interrupted
-	if started < 198 || started > 202 || s.Iterations.Dropped != 0 {
-		t.Errorf("iterations started: got %d (%d dropped), want 200 within 1%% (none dropped)", started, s.Iterations.Dropped)
-	}
-	first := len(log.starts) - countAfter(log, 500*time.Millisecond)
-	if first < 35 || first > 65 {
-		t.Errorf("iterations started in the first half: got %d, want about 50", first)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		log := newStartLog()
+		// From 0 to 400 per second over one second: 200 iterations, due
+		// by t when 200·t² >= i; by 501ms, those numbered 0 to 50.
+		exec := RampingArrivalRate{StartRate: 0, Stages: []Stage{{Duration: time.Second, Target: 400}}, PreAllocatedVUs: 5, MaxVUs: 250}
+		s := runPlan(t, noServer, Scenario{
+			Executor: exec,
+			User:     Func("tick", func(vu *VU) error { log.add(vu); return nil }),
+		}, Options{})
+		if got := s.Iterations.Complete; got != 200 || s.Iterations.Dropped != 0 {
+			t.Errorf("iterations: got %d (%d dropped), want 200 (none dropped)", got, s.Iterations.Dropped)
+		}
+		if first := len(log.starts) - countAfter(log, 501*time.Millisecond); first != 51 {
+			t.Errorf("iterations started by 501ms: got %d, want 51", first)
+		}
+	})
 }
 
 func TestRampingArrivalRateDue(t *testing.T) {

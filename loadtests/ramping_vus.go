@@ -133,6 +133,9 @@ type rampedVU struct {
 	stopSoft, stopHard context.CancelFunc
 }
 
+// Run starts the iterations; the engine calls it.
+func (c RampingVUs) Run(s *Schedule) { c.run(s.s) }
+
 func (c RampingVUs) run(s *scenarioRun) {
 	start := time.Now()
 	rampDown := c.gracefulRampDown()

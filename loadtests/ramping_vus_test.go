@@ -3,86 +3,52 @@ package loadtests
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
 func TestRampingVUsFollowsItsStages(t *testing.T) {
-	srv := newCountingServer(t)
-	exec := RampingVUs{
-		StartVUs: 1,
-		Stages: []Stage{
-			{Duration: 1200 * time.Millisecond, Target: 6},
-			{Duration: 400 * time.Millisecond, Target: 6},
-			{Duration: 1200 * time.Millisecond, Target: 0},
-		},
-		GracefulRampDown: time.Second,
-	}
-	// Drive the scenario directly so that the test can watch its active
-	// VUs on the scenario's own clock.
-	e := &engine{endpoint: srv.URL, timeScale: 1, requestTimeout: time.Minute, epoch: time.Now(), buffers: newBuffers()}
-	e.rec = metrics.NewRecorder(1, e.epoch)
-	s := &scenarioRun{eng: e, sc: Scenario{Name: "ramp", Executor: exec, GracefulStop: time.Second,
-		User: Func("get", func(vu *VU) error {
-			vu.Get("/")
-			return vu.Sleep(5 * time.Millisecond)
-		})}}
-	e.runs = []*scenarioRun{s}
-	done := make(chan struct{})
-	go func() {
-		s.run(context.Background())
-		close(done)
-	}()
-
-	type sample struct {
-		at     time.Duration
-		active int
-	}
-	var samples []sample
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case <-done:
-			break wait
-		case now := <-tick.C:
-			if s.startedAt.Load() > 0 {
-				samples = append(samples, sample{s.elapsed(now), int(s.active.Load())})
+	synctest.Test(t, func(t *testing.T) {
+		exec := RampingVUs{
+			StartVUs: 1,
+			Stages: []Stage{
+				{Duration: 1200 * time.Millisecond, Target: 6},
+				{Duration: 400 * time.Millisecond, Target: 6},
+				{Duration: 1200 * time.Millisecond, Target: 0},
+			},
+			GracefulRampDown: time.Second,
+		}
+		// Drive the scenario directly so that the test can watch its
+		// active VUs on the fake clock.
+		e := &engine{endpoint: noServer, timeScale: 1, requestTimeout: time.Minute, epoch: time.Now(), buffers: newBuffers()}
+		e.rec = metrics.NewRecorder(1, e.epoch)
+		s := &scenarioRun{eng: e, sc: Scenario{Name: "ramp", Executor: exec, GracefulStop: time.Second,
+			User: Func("tick", func(vu *VU) error { return vu.Sleep(5 * time.Millisecond) })}}
+		e.runs = []*scenarioRun{s}
+		start := time.Now()
+		done := make(chan struct{})
+		go func() {
+			s.run(context.Background())
+			close(done)
+		}()
+		// 7ms after each step, a VU added is running and a VU removed has
+		// finished its 5ms iteration: the count is the step's exactly.
+		steps := exec.steps()
+		peak := 0
+		for _, st := range steps {
+			time.Sleep(st.At + 7*time.Millisecond - time.Since(start))
+			if got := int(s.active.Load()); got != st.VUs {
+				t.Errorf("at %v: %d active VUs, want %d", time.Since(start), got, st.VUs)
 			}
+			peak = max(peak, st.VUs)
 		}
-	}
-
-	// Each sample must be within one VU of the plan at a moment of the last
-	// 60ms (the controller and the sampler may both run late on a busy
-	// machine, and a VU leaving finishes its 5ms iteration first).
-	const slack = 60 * time.Millisecond
-	bad := 0
-	for _, smp := range samples {
-		if smp.at > exec.duration() {
-			break
+		<-done
+		if len(steps) != 12 || peak != 6 || s.allocated.Load() != 6 {
+			t.Errorf("got %d steps up to %d VUs, %d VUs allocated; want 12 (1, 5 up, 6 down) up to 6, 6", len(steps), peak, s.allocated.Load())
 		}
-		lo, hi := 1<<30, 0
-		for at := smp.at - slack; at <= smp.at+5*time.Millisecond; at += time.Millisecond {
-			n := exec.vusAt(max(at, 0))
-			lo, hi = min(lo, n), max(hi, n)
-		}
-		if smp.active < lo-1 || smp.active > hi+1 {
-			bad++
-			t.Errorf("at %v: %d active VUs, want %d to %d (within one VU)", smp.at, smp.active, lo, hi)
-		}
-	}
-	if len(samples) < 100 {
-		t.Errorf("samples: got %d, want at least 100", len(samples))
-	}
-	var peak int
-	for _, smp := range samples {
-		peak = max(peak, smp.active)
-	}
-	if peak != 6 {
-		t.Errorf("peak active VUs: got %d, want 6", peak)
-	}
+	})
 }
 
 func TestRampingVUsSteps(t *testing.T) {

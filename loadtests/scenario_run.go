@@ -8,24 +8,6 @@ import (
 	"time"
 )
 
-// Executor schedules a scenario's iterations over time, with the semantics
-// of the k6 executor of the same name. Create one from the structs of this
-// package: ConstantVUs, RampingVUs, SharedIterations, PerVUIterations,
-// ConstantArrivalRate, RampingArrivalRate.
-type Executor interface {
-	// Name returns the k6 name of the executor, such as "ramping-vus".
-	Name() string
-	describe(gracefulStop time.Duration) string
-	maxVUs() int
-	// duration is how long the executor starts iterations; zero when it
-	// only stops once its work is done.
-	duration() time.Duration
-	validate() error
-	scaled(timeScale, vusScale float64) Executor
-	run(s *scenarioRun)
-	progress(s *scenarioRun, elapsed time.Duration) (fraction float64, detail string)
-}
-
 // scenarioRun is one scenario while it runs: the VU loop the executors drive.
 type scenarioRun struct {
 	eng *engine
@@ -62,7 +44,7 @@ func (s *scenarioRun) run(ctx context.Context) {
 	}
 	s.startedAt.Store(int64(time.Since(s.eng.epoch)))
 	var cancelStop context.CancelFunc
-	if d := s.sc.Executor.duration(); d > 0 {
+	if d := execDuration(s.sc.Executor); d > 0 {
 		s.stop, cancelStop = context.WithTimeout(ctx, d)
 	} else {
 		s.stop, cancelStop = context.WithCancel(ctx)
@@ -77,7 +59,7 @@ func (s *scenarioRun) run(ctx context.Context) {
 		graceMu.Unlock()
 	})
 
-	s.sc.Executor.run(s)
+	s.runExecutor()
 
 	unhook()
 	cancelStop()

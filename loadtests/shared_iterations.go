@@ -54,6 +54,9 @@ func (c SharedIterations) scaled(t, v float64) Executor {
 	return c
 }
 
+// Run starts the iterations; the engine calls it.
+func (c SharedIterations) Run(s *Schedule) { c.run(s.s) }
+
 func (c SharedIterations) run(s *scenarioRun) {
 	var n atomic.Int64
 	total := int64(c.Iterations)

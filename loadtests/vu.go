@@ -347,6 +347,9 @@ func (vu *VU) Do(r Request) *Response {
 		vu.lastName, vu.lastSeen = name, strconv.Itoa(resp.Status)
 	}
 	vu.shard.Request(&res)
+	if len(vu.run.feeds) > 0 {
+		vu.run.emit(vu, &res)
+	}
 	return resp
 }
 

@@ -17,20 +17,18 @@ import (
 	"io"
 	"os"
 
-	"github.com/taskoverflow-lab/taskoverflow/internal/version"
-
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/internal/version"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 )
 
-// Exit codes shared by every subcommand: package cli's, and 99.
+// Exit codes shared by every subcommand; a run's are loadtests'.
 const (
 	exitOK        = cli.ExitOK
-	exitFailure   = cli.ExitFailure
+	exitFailure   = loadtests.ExitFailure
 	exitUsage     = cli.ExitUsage
-	exitThreshold = 99
-	// exitUnreached: requests were made and none got an answer (a wrong
-	// port, a server that is down); thresholds are beside the point.
-	exitUnreached = 3
+	exitThreshold = loadtests.ExitThreshold
+	exitUnreached = loadtests.ExitUnreached
 )
 
 const usage = `usage: loadtest COMMAND [flags]

@@ -44,6 +44,8 @@ type Summary struct {
 	// Findings are numbers a scenario reports after the run, such as how many
 	// of its todos were left behind.
 	Findings map[string]int64 `json:"findings,omitempty"`
+	// Generator is what the load generator measured about itself.
+	Generator Generator `json:"generator"`
 	// Thresholds holds the verdicts of the last evaluation; merging drops
 	// them, as a merged summary must be evaluated again.
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
@@ -358,6 +360,7 @@ func Merge(summaries ...*Summary) (*Summary, error) {
 		out.Iterations.Dropped += s.Iterations.Dropped
 		out.Iterations.Duration.Merge(s.Iterations.Duration)
 		out.VUsMax += s.VUsMax
+		out.Generator.merge(s.Generator)
 		for _, e := range s.Errors {
 			k := errorKey{e.Name, e.Kind, e.Message}
 			if g, ok := errs[k]; ok {

@@ -125,3 +125,38 @@ func TestNamesPastTheLimitAreFolded(t *testing.T) {
 		t.Errorf("folded requests: got %d, want %d", got, want)
 	}
 }
+
+// A merged run was saturated when one of its shards was: the verdict, the
+// reasons and the worst figures survive, counts add up, and summary.json
+// carries them.
+func TestMergeKeepsASaturatedGenerator(t *testing.T) {
+	start := time.Unix(1000, 0)
+	a := NewRecorder(1, start).Summary(start.Add(time.Second))
+	b := NewRecorder(1, start).Summary(start.Add(time.Second))
+	a.Generator = Generator{Cores: 2, CPU: 0.4, LateIterations: 1, MaxLate: 150 * time.Millisecond, Saturated: true, Reasons: []string{"late"},
+		DroppedSamples: map[string]int64{"jsonl": 5}}
+	b.Generator = Generator{Cores: 4, CPU: 0.97, Wait: 30 * time.Millisecond, LateIterations: 2, MaxLate: 120 * time.Millisecond, Saturated: true, Reasons: []string{"cpu", "late"},
+		DroppedSamples: map[string]int64{"jsonl": 1}}
+	var buf bytes.Buffer
+	if err := b.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b2, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Merge(a, b2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := m.Generator
+	want := Generator{Cores: 4, CPU: 0.97, Wait: 30 * time.Millisecond, LateIterations: 3, MaxLate: 150 * time.Millisecond,
+		DroppedSamples: map[string]int64{"jsonl": 6}, Saturated: true, Reasons: []string{"late", "cpu"}}
+	if fmt.Sprint(g) != fmt.Sprint(want) {
+		t.Errorf("merged generator: got %+v, want %+v", g, want)
+	}
+	clean, _ := Merge(NewRecorder(1, start).Summary(start), NewRecorder(1, start).Summary(start))
+	if clean.Generator.Saturated {
+		t.Error("two runs that kept up merge into a saturated one")
+	}
+}

@@ -16,6 +16,7 @@ import (
 //	http_req_duration{name=GET /api/v1/todos}{p(99.9)}<2s
 //	checks{name=is status 201}==1            one check
 //	dropped_iterations==0                    a count ({rate} for per second)
+//	generator_saturated==0                   1 when the generator was saturated
 //
 // Latency metrics are http_req_duration, http_req_waiting,
 // http_req_connecting, http_req_receiving and iteration_duration, with the
@@ -69,6 +70,7 @@ var thresholdMetrics = map[string]metricKind{
 	"dropped_iterations":     kindCounter,
 	"data_sent":              kindCounter,
 	"data_received":          kindCounter,
+	"generator_saturated":    kindCounter,
 }
 
 var thresholdOps = []string{"<=", ">=", "==", "!=", "<", ">"}
@@ -147,6 +149,9 @@ func ParseThreshold(expr string) (Threshold, error) {
 		}
 		if t.Stat != "count" && t.Stat != "rate" {
 			return t, fmt.Errorf("threshold %q: %s has {count} or {rate}, not %q", expr, t.Metric, t.Stat)
+		}
+		if t.Metric == "generator_saturated" && t.Stat != "count" {
+			return t, fmt.Errorf("threshold %q: generator_saturated is 0 or 1; it has no {%s}", expr, t.Stat)
 		}
 		if t.Name != "" && !strings.HasPrefix(t.Metric, "http_") && !strings.HasPrefix(t.Metric, "data_") {
 			return t, fmt.Errorf("threshold %q: %s has no names to select", expr, t.Metric)
@@ -294,6 +299,11 @@ func (t Threshold) observe(s *Summary) (float64, bool) {
 		return perSecond(s.Iterations.Interrupted)
 	case "dropped_iterations":
 		return perSecond(s.Iterations.Dropped)
+	case "generator_saturated":
+		if s.Generator.Saturated {
+			return 1, true
+		}
+		return 0, true
 	}
 	var h *Histogram
 	if t.Metric == "iteration_duration" {

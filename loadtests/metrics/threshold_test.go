@@ -45,6 +45,7 @@ func TestThresholds(t *testing.T) {
 		{"iterations>=100", true},
 		{"dropped_iterations==0", false},
 		{"iteration_duration{avg}<2s", true},
+		{"generator_saturated==0", true}, // the generator kept up
 	}
 	for _, tc := range cases {
 		th, err := ParseThreshold(tc.expr)
@@ -55,6 +56,11 @@ func TestThresholds(t *testing.T) {
 		if got := th.Evaluate(s); got.OK != tc.ok {
 			t.Errorf("%s: got ok=%v (observed %v %s), want ok=%v", tc.expr, got.OK, got.Observed, got.Reason, tc.ok)
 		}
+	}
+	s.Generator.Saturated = true
+	th, _ := ParseThreshold("generator_saturated==0")
+	if got := th.Evaluate(s); got.OK || got.Observed != 1 {
+		t.Errorf("generator_saturated==0 on a saturated run: got %+v, want crossed with 1 observed", got)
 	}
 }
 
@@ -71,6 +77,7 @@ func TestThresholdParseErrors(t *testing.T) {
 		{"checks{name=x>0.9", "unbalanced"},
 		{"iterations{name=x}>1", "no names"},
 		{"http_reqs{p95}>1", "{count} or {rate}"},
+		{"generator_saturated{rate}==0", "0 or 1"},
 	}
 	for _, tc := range cases {
 		_, err := ParseThreshold(tc.expr)

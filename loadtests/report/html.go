@@ -60,11 +60,13 @@ type htmlPage struct {
 	Title   string
 	Start   string
 	Elapsed string
-	Summary string
-	Names   []nameRow
-	Checks  []checkRow
-	Data    template.JS
-	Script  template.JS
+	// Saturated says why the generator was saturated, empty when it was not.
+	Saturated string
+	Summary   string
+	Names     []nameRow
+	Checks    []checkRow
+	Data      template.JS
+	Script    template.JS
 }
 
 // HTML writes a self-contained page: charts of latency (p50, p95, p99),
@@ -104,6 +106,9 @@ func HTML(w io.Writer, s *metrics.Summary) error {
 		Summary: text.String(),
 		Data:    template.JS(data),
 		Script:  ChartScript(),
+	}
+	if s.Generator.Saturated {
+		page.Saturated = strings.Join(s.Generator.Reasons, "; ")
 	}
 	for _, n := range s.Names() {
 		r := s.Requests[n]

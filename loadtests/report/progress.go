@@ -7,8 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
+
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 )
 
 // Progress returns a callback for loadtests.Options.OnTick that prints the
@@ -16,11 +17,11 @@ import (
 // second, p95 and errors. On a terminal it redraws the line in place with a
 // bar per scenario below it; elsewhere (a log, CI) it prints one line per
 // second.
-func Progress(w io.Writer, terminal bool) func(loadtests.Progress) {
+func Progress(w io.Writer, terminal bool) func(metrics.Progress) {
 	var mu sync.Mutex
 	drawn := 0
 	stopping := false
-	return func(p loadtests.Progress) {
+	return func(p metrics.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		if p.Stopping && !p.Done {
@@ -53,10 +54,10 @@ func Progress(w io.Writer, terminal bool) func(loadtests.Progress) {
 
 // Stopping returns a callback for loadtests.Options.OnTick that prints only
 // what a stopping run has left to wait for, for a run without progress line.
-func Stopping(w io.Writer) func(loadtests.Progress) {
+func Stopping(w io.Writer) func(metrics.Progress) {
 	var mu sync.Mutex
 	stopping := false
-	return func(p loadtests.Progress) {
+	return func(p metrics.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		if p.Stopping && !p.Done {
@@ -67,7 +68,7 @@ func Stopping(w io.Writer) func(loadtests.Progress) {
 
 // stoppingLine says, the first time, how long the stop may wait and, then,
 // how long is left. *said tells whether the first line was printed.
-func stoppingLine(p loadtests.Progress, said *bool) string {
+func stoppingLine(p metrics.Progress, said *bool) string {
 	wait := p.StopLeft.Round(time.Second)
 	if p.StopLeft < time.Second {
 		wait = p.StopLeft.Round(time.Millisecond)
@@ -83,13 +84,17 @@ func stoppingLine(p loadtests.Progress, said *bool) string {
 	return fmt.Sprintf("stopping: %s left for %d running %s (Ctrl-C again to quit now)", wait, p.VUs, iters)
 }
 
-func progressLine(p loadtests.Progress) string {
+func progressLine(p metrics.Progress) string {
 	p95 := p.Last.Duration.Percentile(95)
-	return fmt.Sprintf("running (%s), %04d/%04d VUs, %d complete and %d interrupted iterations, %d req/s, p95=%s, %d errors",
+	line := fmt.Sprintf("running (%s), %04d/%04d VUs, %d complete and %d interrupted iterations, %d req/s, p95=%s, %d errors",
 		cli.FormatClock(p.Elapsed), p.VUs, p.VUsMax, p.Complete, p.Interrupted, p.Last.Requests, fmtDur(p95), p.Failed)
+	if p.Generator.Saturated {
+		line += ", ⚠ generator saturated"
+	}
+	return line
 }
 
-func scenarioBar(sc loadtests.ScenarioProgress, all []loadtests.ScenarioProgress) string {
+func scenarioBar(sc metrics.ScenarioProgress, all []metrics.ScenarioProgress) string {
 	width := 0
 	for _, s := range all {
 		width = max(width, len(s.Name))

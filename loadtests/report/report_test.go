@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
@@ -111,10 +110,10 @@ func TestHTMLIsSelfContained(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
-	p := loadtests.Progress{
+	p := metrics.Progress{
 		Elapsed: 72 * time.Second, VUs: 42, VUsMax: 2520, Complete: 123, Interrupted: 4, Failed: 7,
 		Last:      metrics.Point{Requests: 35, Duration: metrics.NewHistogram()},
-		Scenarios: []loadtests.ScenarioProgress{{Name: "planner", Fraction: 0.45, VUs: 20, Detail: "20 VUs 01m12.0s/10m0s 180/400 shared iters"}},
+		Scenarios: []metrics.ScenarioProgress{{Name: "planner", Fraction: 0.45, VUs: 20, Detail: "20 VUs 01m12.0s/10m0s 180/400 shared iters"}},
 	}
 	cases := []struct {
 		name     string
@@ -123,7 +122,7 @@ func TestProgressLine(t *testing.T) {
 		wantNot  []string
 	}{
 		// In a log: one plain line per second.
-		{"log", false, []string{"running (01m12.0s), 0042/2520 VUs, 123 complete and 4 interrupted iterations, 35 req/s", "7 errors"}, []string{"\x1b[", "planner ["}},
+		{"log", false, []string{"running (01m12.0s), 0042/2520 VUs, 123 complete and 4 interrupted iterations, 35 req/s", "7 errors"}, []string{"\x1b[", "planner [", "saturated"}},
 		// On a terminal: redrawn in place with a bar per scenario.
 		{"terminal", true, []string{"\x1b[K", "planner [=============>", " 45% 20 VUs 01m12.0s/10m0s 180/400 shared iters"}, nil},
 	}
@@ -151,8 +150,8 @@ func TestProgressLine(t *testing.T) {
 // Once the run is stopping, the progress says what it waits for and counts
 // down, instead of progress lines.
 func TestProgressWhileStopping(t *testing.T) {
-	tick := func(left time.Duration) loadtests.Progress {
-		return loadtests.Progress{Elapsed: time.Minute, VUs: 3, Stopping: true, StopLeft: left,
+	tick := func(left time.Duration) metrics.Progress {
+		return metrics.Progress{Elapsed: time.Minute, VUs: 3, Stopping: true, StopLeft: left,
 			Last: metrics.Point{Duration: metrics.NewHistogram()}}
 	}
 	for _, terminal := range []bool{false, true} {
@@ -170,9 +169,40 @@ func TestProgressWhileStopping(t *testing.T) {
 	}
 	var b bytes.Buffer
 	q := Stopping(&b)
-	q(loadtests.Progress{Elapsed: time.Second, VUs: 1, Last: metrics.Point{Duration: metrics.NewHistogram()}})
-	q(loadtests.Progress{VUs: 1, Stopping: true, StopLeft: 600 * time.Millisecond})
+	q(metrics.Progress{Elapsed: time.Second, VUs: 1, Last: metrics.Point{Duration: metrics.NewHistogram()}})
+	q(metrics.Progress{VUs: 1, Stopping: true, StopLeft: 600 * time.Millisecond})
 	if want := "stopping: waiting up to 600ms for 1 running iteration (Ctrl-C again to quit now)\n"; b.String() != want {
 		t.Errorf("quiet: got %q, want %q", b.String(), want)
+	}
+}
+
+func TestSaturatedGeneratorIsSaid(t *testing.T) {
+	s := practicalSummary()
+	var plain bytes.Buffer
+	if err := Text(&plain, s); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "saturated") {
+		t.Errorf("a generator that kept up is called saturated:\n%s", plain.String())
+	}
+	s.Generator = metrics.Generator{Cores: 1, CPU: 0.97, Saturated: true, Reasons: []string{"its CPU reached 97% of the 1 core(s) it may use over 2s"}}
+	var text, page bytes.Buffer
+	if err := Text(&text, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(&page, s); err != nil {
+		t.Fatal(err)
+	}
+	want := "the load generator was saturated: its CPU reached 97% of the 1 core(s) it may use over 2s."
+	if !strings.Contains(text.String(), want) || !strings.Contains(text.String(), "These figures understate the server") {
+		t.Errorf("text lacks %q and the consequence:\n%s", want, text.String())
+	}
+	var line bytes.Buffer
+	Progress(&line, false)(metrics.Progress{Last: metrics.Point{Duration: metrics.NewHistogram()}, Generator: s.Generator})
+	if !strings.Contains(line.String(), "⚠ generator saturated") {
+		t.Errorf("progress line does not say the generator is saturated: %q", line.String())
+	}
+	if !strings.Contains(page.String(), `id="generator-saturated"`) {
+		t.Error("HTML report has no saturation banner")
 	}
 }

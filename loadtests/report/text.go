@@ -19,6 +19,7 @@ import (
 func Text(w io.Writer, s *metrics.Summary) error {
 	tw := &textWriter{w: w}
 	tw.scenarios(s)
+	tw.generator(s)
 	tw.checks(s)
 	tw.metrics(s)
 	tw.thresholds(s)
@@ -212,4 +213,14 @@ func (t *textWriter) findings(s *metrics.Summary) {
 		t.printf("       %s: %d\n", k, s.Findings[k])
 	}
 	t.printf("\n")
+}
+
+// generator warns, before any figure, when the load generator was the
+// bottleneck.
+func (t *textWriter) generator(s *metrics.Summary) {
+	if !s.Generator.Saturated {
+		return
+	}
+	t.printf("\n  ⚠ the load generator was saturated: %s.\n", strings.Join(s.Generator.Reasons, "; "))
+	t.printf("    These figures understate the server: run fewer VUs per machine, or shard the run (loadtest merge).\n")
 }

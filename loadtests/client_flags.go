@@ -1,11 +1,9 @@
-package main
+package loadtests
 
 import (
 	"flag"
 	"fmt"
 	"io"
-
-	"github.com/taskoverflow-lab/taskoverflow/loadtests"
 )
 
 // clientFlags are the flags that choose the VUs' HTTP client and what it
@@ -16,7 +14,7 @@ type clientFlags struct {
 }
 
 func (c *clientFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.kind, "http-client", loadtests.ClientLean,
+	fs.StringVar(&c.kind, "http-client", ClientLean,
 		"VUs' HTTP `client`: lean (own HTTP/1.1 client, fastest), std (net/http's), h2 (net/http's, HTTP/2 only); a proxy in HTTP_PROXY/HTTPS_PROXY for the endpoint makes lean std")
 	fs.Int64Var(&c.maxBody, "max-body", -1,
 		"keep the first `N` bytes of each response body and drop the rest (still read and counted); 0 keeps none, -1 all")
@@ -24,7 +22,7 @@ func (c *clientFlags) register(fs *flag.FlagSet) {
 
 // apply sets the options the flags and the environment's proxy say; the
 // error is a usage error.
-func (c *clientFlags) apply(opts *loadtests.Options, getenv func(string) string) error {
+func (c *clientFlags) apply(opts *Options, getenv func(string) string) error {
 	switch {
 	case c.maxBody == 0:
 		opts.DiscardBodies = true
@@ -34,13 +32,13 @@ func (c *clientFlags) apply(opts *loadtests.Options, getenv func(string) string)
 		return fmt.Errorf("--max-body %d: want a number of bytes, 0 for none or -1 for all", c.maxBody)
 	}
 	opts.HTTPClient = c.kind
-	opts.Proxy = loadtests.ProxyFromEnv(getenv)
+	opts.Proxy = ProxyFromEnv(getenv)
 	return nil
 }
 
 // say tells, once, when the client used is not the one asked for.
-func (c *clientFlags) say(opts loadtests.Options, stderr io.Writer) {
+func (c *clientFlags) say(opts Options, prog string, stderr io.Writer) {
 	if _, why := opts.HTTPClientUsed(); why != "" {
-		fmt.Fprintf(stderr, "loadtest: %s\n", why)
+		fmt.Fprintf(stderr, "%s: %s\n", prog, why)
 	}
 }
