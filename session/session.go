@@ -1,6 +1,7 @@
 // Package session keeps logged-in users' sessions in Redis through a redigo
-// pool whose every knob is set by its Options (the server maps its configuration onto them). Its zero-value trap, an
-// unbounded MaxActive, must be asked for by name (REDIS_MAX_ACTIVE=unlimited).
+// pool whose every knob is set by its Options (the server maps its
+// configuration onto them). Its zero-value trap, an unbounded MaxActive, must
+// be asked for by name (Unlimited; REDIS_MAX_ACTIVE=unlimited).
 // Every command is logged at debug with the request id of its context.
 package session
 

@@ -1,5 +1,5 @@
 // Package store keeps todos and users in Postgres through a pgxpool whose
-// every knob is set from configuration. Each SQL statement is logged through a
+// every knob is set by its Options. Each SQL statement is logged through a
 // pgx tracer with the request id of the context it ran under.
 package store
 
