@@ -35,7 +35,7 @@ func TestPlansCommandRunsTheNamedPlanWithItsOutputs(t *testing.T) {
 	dir := t.TempDir()
 	jsonl, sum := filepath.Join(dir, "samples.jsonl"), filepath.Join(dir, "summary.json")
 	code, stdout, stderr := runCommand(t, loadtests.PlansCommand("myplan", twoPlans()...),
-		"large", "--endpoint", srv.URL, "--quiet", "--out-jsonl", jsonl, "--out", sum, "--metrics-addr", "127.0.0.1:0", "--dashboard=127.0.0.1:0")
+		"large", "--endpoint", srv.URL, "--quiet", "--out-jsonl", jsonl, "--out", sum, "--metrics-addr", "127.0.0.1:0", "--dashboard=127.0.0.1:0", "--server-metrics", "none")
 	if code != 0 {
 		t.Fatalf("exit code %d, want 0\n%s", code, stderr)
 	}
