@@ -2,8 +2,6 @@ package report_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -44,15 +42,13 @@ func attr(dom, name string) int {
 // the saved page (WithHTML) is the same renderer with the run inlined.
 func TestDashboardLiveInChromium(t *testing.T) {
 	bin := report.Chromium(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/bad" {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		w.Write([]byte("ok"))
-	}))
-	defer srv.Close()
+	srv := report.APIMetrics(t)
+	server := report.ProbeServerMetrics(context.Background(), srv.URL)
+	if server == nil {
+		t.Fatal("the API's /metrics was not found")
+	}
 	saved := filepath.Join(t.TempDir(), "run.html")
-	dash, err := report.NewDashboard("127.0.0.1:0", report.WithHTML(saved))
+	dash, err := report.NewDashboard("127.0.0.1:0", report.WithHTML(saved), report.WithServerMetrics(server))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +101,8 @@ func TestDashboardLiveInChromium(t *testing.T) {
 
 // checkPage checks the page took the run's events, all of them, and its
 // end, and that each chart holds one point an event: VUs and requests/s
-// one series, latency "all" and both request names, failures the one kind.
+// one series, latency "all" and both request names, failures the one kind,
+// and the server's panels theirs.
 func checkPage(t *testing.T, view, dom string, events int) {
 	t.Helper()
 	if got := attr(dom, "data-events"); got != events || attr(dom, "data-drawn") != events {
@@ -115,7 +112,8 @@ func checkPage(t *testing.T, view, dom string, events int) {
 		t.Errorf("%s page: the run's end (done) did not arrive", view)
 	}
 	charts := chartPoints(t, dom)
-	for id, series := range map[string]int{"vus": 1, "rps": 1, "p50": 3, "p95": 3, "p99": 3, "kinds": 1, "dropped": 1} {
+	for id, series := range map[string]int{"vus": 1, "rps": 1, "p50": 3, "p95": 3, "p99": 3, "kinds": 1, "dropped": 1,
+		"pool": 2, "poolwait": 2, "inflight": 2, "conns": 1, "dials": 1} {
 		got := charts[id]
 		if got[0] != events || got[1] != series {
 			t.Errorf("%s page, chart %s: holds %d points of %d series, want %d points (one an event) of %d", view, id, got[0], got[1], events, series)
