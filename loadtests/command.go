@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	neturl "net/url"
 	"os"
 	"os/signal"
@@ -134,7 +135,8 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 		noThr       = fs.Bool("no-thresholds", false, "drop the plan's own thresholds")
 		quiet       = fs.Bool("quiet", false, "no progress line")
 		out         = fs.String("out", "", "write the summary as JSON (mergeable, renders again with report) to `FILE`")
-		html        = fs.String("html", "", "write a self-contained HTML report to `FILE`")
+		html        = fs.String("html", "", "write a self-contained HTML report to `FILE`: the dashboard's page with the whole run in it")
+		serverURL   = fs.String("server-metrics", "", "with --dashboard or --html, scrape this Prometheus `URL` each second and draw the server's side (default: the endpoint's /metrics when it is this project's API; none turns it off)")
 		jsonl       = fs.String("out-jsonl", "", "stream every request as one JSON line to `FILE`")
 		metricsAddr = fs.String("metrics-addr", "", "serve the generator's own Prometheus metrics on `ADDR` (such as 127.0.0.1:9465) at /metrics")
 	)
@@ -198,9 +200,6 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 	if *out != "" {
 		opts.Outputs = append(opts.Outputs, report.JSONOutput{Path: *out})
 	}
-	if *html != "" {
-		opts.Outputs = append(opts.Outputs, report.HTMLOutput{Path: *html})
-	}
 	if *jsonl != "" {
 		opts.Outputs = append(opts.Outputs, output.NewJSONL(*jsonl))
 	}
@@ -212,13 +211,34 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 		opts.Outputs = append(opts.Outputs, prom)
 		fmt.Fprintf(stderr, "%s: metrics on http://%s/metrics\n", c.Prog, prom.Addr())
 	}
-	if dashboard.addr != "" {
-		dash, err := report.NewDashboard(dashboard.addr)
+	if dashboard.addr != "" || *html != "" {
+		var dopts []report.DashboardOption
+		if *html != "" {
+			dopts = append(dopts, report.WithHTML(*html))
+		}
+		switch *serverURL {
+		case "none":
+		case "":
+			// This project's API answers /metrics with its own series; any
+			// other endpoint is scraped only when named.
+			if m := report.ProbeServerMetrics(ctx, opts.Endpoint); m != nil {
+				dopts = append(dopts, report.WithServerMetrics(m))
+				fmt.Fprintf(stderr, "%s: drawing the server's side from %s\n", c.Prog, m.URL)
+			}
+		default:
+			if u, err := url.Parse(*serverURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return usage("--server-metrics %q: want an http(s) URL such as http://127.0.0.1:6400/metrics, or none", *serverURL)
+			}
+			dopts = append(dopts, report.WithServerMetrics(report.NewServerMetrics(*serverURL)))
+		}
+		dash, err := report.NewDashboard(dashboard.addr, dopts...)
 		if err != nil {
 			return usage("--dashboard %s: %v", dashboard.addr, err)
 		}
 		opts.Outputs = append(opts.Outputs, dash)
-		fmt.Fprintf(stderr, "%s: live dashboard on http://%s/\n", c.Prog, dash.Addr())
+		if dash.Addr() != "" {
+			fmt.Fprintf(stderr, "%s: live dashboard on http://%s/\n", c.Prog, dash.Addr())
+		}
 	}
 	cf.say(opts, c.Prog, stderr)
 	fmt.Fprintf(stderr, "%s: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",

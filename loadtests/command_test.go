@@ -35,7 +35,7 @@ func TestPlansCommandRunsTheNamedPlanWithItsOutputs(t *testing.T) {
 	dir := t.TempDir()
 	jsonl, sum := filepath.Join(dir, "samples.jsonl"), filepath.Join(dir, "summary.json")
 	code, stdout, stderr := runCommand(t, loadtests.PlansCommand("myplan", twoPlans()...),
-		"large", "--endpoint", srv.URL, "--quiet", "--out-jsonl", jsonl, "--out", sum, "--metrics-addr", "127.0.0.1:0", "--dashboard=127.0.0.1:0")
+		"large", "--endpoint", srv.URL, "--quiet", "--out-jsonl", jsonl, "--out", sum, "--metrics-addr", "127.0.0.1:0", "--dashboard=127.0.0.1:0", "--server-metrics", "none")
 	if code != 0 {
 		t.Fatalf("exit code %d, want 0\n%s", code, stderr)
 	}
@@ -86,5 +86,35 @@ func TestOnePlanCommandTakesNoArgument(t *testing.T) {
 	code, _, stderr := runCommand(t, loadtests.PlansCommand("myplan", twoPlans()[0]), "--endpoint", srv.URL, "--quiet", "--threshold", "http_reqs<2")
 	if code != loadtests.ExitThreshold || served.Load() != 3 || !strings.Contains(stderr, "myplan: thresholds crossed: http_reqs<2") {
 		t.Errorf("got exit %d after %d requests and\n%s\nwant %d after 3", code, served.Load(), stderr, loadtests.ExitThreshold)
+	}
+}
+
+// --html writes the dashboard's page with the run inlined; the endpoint's
+// /metrics is probed once and, not being this project's API, not drawn;
+// a --server-metrics that is no http URL is a usage error.
+func TestRunCommandHTMLIsTheDashboardsPage(t *testing.T) {
+	srv, served := counter(t)
+	page := filepath.Join(t.TempDir(), "run.html")
+	code, _, stderr := runCommand(t, loadtests.PlansCommand("myplan", twoPlans()...),
+		"small", "--endpoint", srv.URL, "--quiet", "--html", page)
+	if code != 0 {
+		t.Fatalf("exit code %d, want 0\n%s", code, stderr)
+	}
+	if served.Load() != 3+1 || strings.Contains(stderr, "server's side") {
+		t.Errorf("served %d requests, want the plan's 3 and one probe of /metrics, not drawn:\n%s", served.Load(), stderr)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `const RUN = {"events":[`) || !strings.Contains(string(b), `"final":{"names":[{"name":"GET `) {
+		t.Errorf("the page does not hold the run inlined:\n%.2000s", b)
+	}
+	for _, bad := range []string{"ftp://host/metrics", "127.0.0.1:9/metrics", "http://"} {
+		code, _, stderr := runCommand(t, loadtests.PlansCommand("myplan", twoPlans()...),
+			"small", "--endpoint", srv.URL, "--quiet", "--html", page, "--server-metrics", bad)
+		if code != 2 || !strings.Contains(stderr, "--server-metrics") {
+			t.Errorf("--server-metrics %s: exit %d, want 2 naming the flag\n%s", bad, code, stderr)
+		}
 	}
 }

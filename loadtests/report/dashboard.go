@@ -1,14 +1,18 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
@@ -19,7 +23,31 @@ import (
 const DefaultDashboardAddr = "127.0.0.1:5665"
 
 //go:embed dashboard.html
-var dashboardPage []byte
+var dashboardHTML string
+
+// The charts are drawn with uPlot (MIT, its LICENSE beside it), from npm's
+// uplot 1.6.32: about 50 kB, made for time series, it draws thousands of
+// points a second on a canvas without slowing the page, where a general
+// chart library is several times its size and redraws slower. It is
+// embedded so the page, live or saved, needs nothing from the network.
+//
+//go:embed uplot/uPlot.iife.min.js
+var uplotJS string
+
+//go:embed uplot/uPlot.min.css
+var uplotCSS string
+
+// dashboardPage returns the page with uPlot inlined and, when data is not
+// nil, the whole run's events inlined in place of the live stream.
+func dashboardPage(data []byte) []byte {
+	inline := "null"
+	if data != nil {
+		// </script> cannot appear inside JSON once "<" is escaped.
+		inline = strings.ReplaceAll(string(data), "<", "\\u003c")
+	}
+	r := strings.NewReplacer("/*UPLOT_CSS*/", uplotCSS, "/*UPLOT_JS*/", uplotJS, "/*RUN_DATA*/null", inline)
+	return []byte(r.Replace(dashboardHTML))
+}
 
 // DashboardEvent is what the dashboard's page receives each second, as
 // one server-sent event.
@@ -42,7 +70,26 @@ type DashboardEvent struct {
 	// Names holds each request name's latency over about the last second
 	// (samples still on their way at the tick count in the next).
 	Names []NameLatency `json:"names,omitempty"`
-	Done  bool          `json:"done"`
+	// Kinds counts the last second's failures by kind ("timeout",
+	// "status 503", ...).
+	Kinds map[string]int64 `json:"kinds,omitempty"`
+	// Server is the server's side in the same second, when scraped.
+	Server *ServerPoint `json:"server,omitempty"`
+	Done   bool         `json:"done"`
+}
+
+// DashboardFinal is the last event, sent as "done" once the run has
+// stopped: the totals, checks and thresholds as the summary has them.
+type DashboardFinal struct {
+	Names      []NameLatency                 `json:"names"`
+	Checks     map[string]metrics.CheckStats `json:"checks,omitempty"`
+	Thresholds []metrics.ThresholdResult     `json:"thresholds,omitempty"`
+}
+
+// dashboardRun is the whole run's data inlined in a saved page.
+type dashboardRun struct {
+	Events []json.RawMessage `json:"events"`
+	Final  json.RawMessage   `json:"final"`
 }
 
 // NameLatency is one request name's last second.
@@ -65,20 +112,66 @@ type nameSecond struct {
 // server-sent events (/events): VUs, requests per second, latency
 // percentiles (of all requests and per request name), failures,
 // iterations and the generator's saturation.
+//
+// The same page, with the whole run's events inlined instead of the
+// stream, is the saved report (WithHTML): one renderer for both.
 type Dashboard struct {
-	ln  net.Listener
-	srv *http.Server
+	ln     net.Listener // nil when only the saved page is asked for
+	srv    *http.Server
+	html   string
+	server *ServerMetrics
+	cancel context.CancelFunc
+	served atomic.Int64
 
-	mu   sync.Mutex
-	subs map[chan []byte]bool
-	last []byte
+	mu      sync.Mutex
+	subs    map[chan []byte]bool
+	history [][]byte // every event, as sent
+	final   []byte
+	stopped bool
 
 	namesMu sync.Mutex
 	names   map[string]*nameSecond
+	kinds   map[string]int64
 }
 
-// Start does nothing: the page is served from NewDashboard on.
-func (d *Dashboard) Start(metrics.RunInfo) error { return nil }
+// DashboardOption sets up a Dashboard.
+type DashboardOption func(*Dashboard)
+
+// WithHTML writes the page, with the whole run inlined, to path when the
+// run stops.
+func WithHTML(path string) DashboardOption { return func(d *Dashboard) { d.html = path } }
+
+// WithServerMetrics draws the server's side from m, scraped each second.
+func WithServerMetrics(m *ServerMetrics) DashboardOption {
+	return func(d *Dashboard) { d.server = m }
+}
+
+// Start begins scraping the server's metrics, when asked for.
+func (d *Dashboard) Start(metrics.RunInfo) error {
+	if d.server != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		d.cancel = cancel
+		go d.server.run(ctx)
+	}
+	return nil
+}
+
+// Served returns how many events the dashboard has written to pages.
+func (d *Dashboard) Served() int64 { return d.served.Load() }
+
+// Pages returns how many pages follow the run now.
+func (d *Dashboard) Pages() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.subs)
+}
+
+// Events returns how many events the run has had so far (one a second).
+func (d *Dashboard) Events() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.history)
+}
 
 // AddSamples gathers the second's latency per request name. Names past
 // metrics.MaxNames are folded into one, as the summary folds them.
@@ -101,16 +194,17 @@ func (d *Dashboard) AddSamples(samples []metrics.Sample) {
 		n.count++
 		if s.Kind != "" {
 			n.failed++
+			d.kinds[s.Kind]++
 		}
 		n.duration.Record(s.Duration)
 	}
 }
 
 // lastSecond returns each name's second so far and starts the next.
-func (d *Dashboard) lastSecond() []NameLatency {
+func (d *Dashboard) lastSecond() ([]NameLatency, map[string]int64) {
 	d.namesMu.Lock()
-	names := d.names
-	d.names = map[string]*nameSecond{}
+	names, kinds := d.names, d.kinds
+	d.names, d.kinds = map[string]*nameSecond{}, map[string]int64{}
 	d.namesMu.Unlock()
 	out := make([]NameLatency, 0, len(names))
 	for name, n := range names {
@@ -120,23 +214,35 @@ func (d *Dashboard) lastSecond() []NameLatency {
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	if len(kinds) == 0 {
+		kinds = nil
+	}
+	return out, kinds
 }
 
 func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // NewDashboard listens on addr (":0" for any port) and serves the page
-// from now on, so that a bind error shows before the run starts.
-func NewDashboard(addr string) (*Dashboard, error) {
+// from now on, so that a bind error shows before the run starts. With addr
+// empty it serves nothing and only gathers the run for WithHTML.
+func NewDashboard(addr string, opts ...DashboardOption) (*Dashboard, error) {
+	d := &Dashboard{subs: map[chan []byte]bool{}, names: map[string]*nameSecond{}, kinds: map[string]int64{}}
+	for _, o := range opts {
+		o(d)
+	}
+	if addr == "" {
+		return d, nil
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{ln: ln, subs: map[chan []byte]bool{}, names: map[string]*nameSecond{}}
+	d.ln = ln
+	page := dashboardPage(nil)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(dashboardPage)
+		w.Write(page)
 	})
 	mux.HandleFunc("GET /events", d.events)
 	d.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -145,13 +251,24 @@ func NewDashboard(addr string) (*Dashboard, error) {
 	return d, nil
 }
 
-// Addr returns the address the dashboard is served on.
-func (d *Dashboard) Addr() string { return d.ln.Addr().String() }
+// Addr returns the address the dashboard is served on, "" when it is not.
+func (d *Dashboard) Addr() string {
+	if d.ln == nil {
+		return ""
+	}
+	return d.ln.Addr().String()
+}
 
-func (d *Dashboard) String() string { return "dashboard " + d.Addr() }
+func (d *Dashboard) String() string {
+	if d.ln == nil {
+		return "HTML report " + d.html
+	}
+	return "dashboard " + d.Addr()
+}
 
-// events streams one event a second to a page until the run stops or the
-// page goes away. A page too slow to read misses events, never the run.
+// events streams the run to a page: every event so far at once, then one
+// a second until the run stops, then the "done" event, and the stream
+// ends. A page too slow to read misses events, never the run.
 func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -162,22 +279,24 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	ch := make(chan []byte, 4)
 	d.mu.Lock()
-	if d.subs == nil { // stopped
-		d.mu.Unlock()
-		return
+	past := d.history
+	final, stopped := d.final, d.stopped
+	if !stopped {
+		d.subs[ch] = true
 	}
-	d.subs[ch] = true
-	last := d.last
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
-		if d.subs != nil {
-			delete(d.subs, ch)
-		}
+		delete(d.subs, ch)
 		d.mu.Unlock()
 	}()
-	if last != nil {
-		fmt.Fprintf(w, "data: %s\n\n", last)
+	for _, ev := range past {
+		d.send(w, "", ev)
+	}
+	if stopped {
+		d.send(w, "done", final)
+		fl.Flush()
+		return
 	}
 	fl.Flush()
 	for {
@@ -186,12 +305,26 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case ev, open := <-ch:
 			if !open {
+				d.mu.Lock()
+				final = d.final
+				d.mu.Unlock()
+				d.send(w, "done", final)
+				fl.Flush()
 				return
 			}
-			fmt.Fprintf(w, "data: %s\n\n", ev)
+			d.send(w, "", ev)
 			fl.Flush()
 		}
 	}
+}
+
+// send writes one server-sent event.
+func (d *Dashboard) send(w http.ResponseWriter, name string, data []byte) {
+	if name != "" {
+		fmt.Fprintf(w, "event: %s\n", name)
+	}
+	fmt.Fprintf(w, "data: %s\n\n", data)
+	d.served.Add(1)
 }
 
 // Progress sends the live state to every page.
@@ -205,7 +338,11 @@ func (d *Dashboard) Progress(p metrics.Progress) {
 		ev.P50, ev.P95, ev.P99 = msOf(h.Percentile(50)), msOf(h.Percentile(95)), msOf(h.Percentile(99))
 	}
 	if !p.Stopping || p.Done {
-		ev.Names = d.lastSecond()
+		ev.Names, ev.Kinds = d.lastSecond()
+	}
+	if d.server != nil {
+		sp := d.server.Latest()
+		ev.Server = &sp
 	}
 	b, err := json.Marshal(ev)
 	if err != nil {
@@ -213,7 +350,10 @@ func (d *Dashboard) Progress(p metrics.Progress) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.last = b
+	if d.stopped {
+		return
+	}
+	d.history = append(d.history, b)
 	for ch := range d.subs {
 		select {
 		case ch <- b:
@@ -222,16 +362,70 @@ func (d *Dashboard) Progress(p metrics.Progress) {
 	}
 }
 
-// Stop ends every page's stream, after the last event, and stops serving,
-// waiting at most a second.
-func (d *Dashboard) Stop(*metrics.Summary) error {
+// Stop sends every page the "done" event (the summary's totals, checks
+// and thresholds) and ends its stream, writes the saved page when asked
+// for, and stops serving, waiting at most a second for the pages.
+func (d *Dashboard) Stop(s *metrics.Summary) error {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	final, err := json.Marshal(finalOf(s))
+	if err != nil {
+		return err
+	}
 	d.mu.Lock()
+	d.final, d.stopped = final, true
 	for ch := range d.subs {
 		close(ch)
+		delete(d.subs, ch)
 	}
-	d.subs = nil
+	history := d.history
 	d.mu.Unlock()
+	var werr error
+	if d.html != "" {
+		werr = d.writeHTML(history, final)
+	}
+	if d.srv == nil {
+		return werr
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	return d.srv.Shutdown(ctx)
+	if err := d.srv.Shutdown(ctx); err != nil && werr == nil {
+		werr = err
+	}
+	return werr
+}
+
+func finalOf(s *metrics.Summary) DashboardFinal {
+	var f DashboardFinal
+	if s == nil {
+		return f
+	}
+	for _, name := range s.Names() {
+		r := s.Requests[name]
+		f.Names = append(f.Names, NameLatency{Name: name, Count: r.Count, Failed: r.Failed,
+			P50: msOf(r.Duration.Percentile(50)), P95: msOf(r.Duration.Percentile(95)), P99: msOf(r.Duration.Percentile(99))})
+	}
+	if len(s.Checks) > 0 {
+		f.Checks = map[string]metrics.CheckStats{}
+		for name, c := range s.Checks {
+			f.Checks[name] = metrics.CheckStats{Pass: c.Pass, Fail: c.Fail}
+		}
+	}
+	f.Thresholds = s.Thresholds
+	return f
+}
+
+func (d *Dashboard) writeHTML(history [][]byte, final []byte) error {
+	run := dashboardRun{Final: final, Events: make([]json.RawMessage, len(history))}
+	for i, ev := range history {
+		run.Events[i] = ev
+	}
+	data, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.Write(dashboardPage(data))
+	return os.WriteFile(d.html, buf.Bytes(), 0o644)
 }

@@ -61,11 +61,29 @@ func TestDashboardStreamsTheRunLive(t *testing.T) {
 	// Read events until two show requests and VUs running, then stop the
 	// run: the stream ends with it, the last event done.
 	var seen []report.DashboardEvent
+	var final *report.DashboardFinal
 	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	named := ""
 	for sc.Scan() {
+		if ev, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+			named = ev
+			continue
+		}
 		data, ok := strings.CutPrefix(sc.Text(), "data: ")
 		if !ok {
 			continue
+		}
+		if named == "done" {
+			final = new(report.DashboardFinal)
+			if err := json.Unmarshal([]byte(data), final); err != nil {
+				t.Fatalf("done event %q: %v", data, err)
+			}
+			named = ""
+			continue
+		}
+		if final != nil {
+			t.Fatalf("event %q after done", data)
 		}
 		var ev report.DashboardEvent
 		if err := json.Unmarshal([]byte(data), &ev); err != nil {
@@ -88,20 +106,23 @@ func TestDashboardStreamsTheRunLive(t *testing.T) {
 	if len(seen) < 3 {
 		t.Fatalf("events: got %d (%+v), want two live ones and the last", len(seen), seen)
 	}
-	var named int64
+	if final == nil || len(final.Names) != 1 || final.Names[0].Name != "home" || final.Names[0].Count != seen[len(seen)-1].Requests {
+		t.Errorf("done event: got %+v, want the run's totals for home (%d requests)", final, seen[len(seen)-1].Requests)
+	}
+	var perName int64
 	for _, e := range seen {
 		for _, n := range e.Names {
 			if n.Name != "home" || n.Count == 0 || n.P99 < n.P50 {
 				t.Errorf("per name: got %+v, want home's requests with p50 <= p99", n)
 			}
-			named += n.Count
+			perName += n.Count
 		}
 	}
 	last := seen[len(seen)-1]
 	// Every request the page was told of was counted per name; a page
 	// that connected after the first tick missed those before.
-	if named == 0 || named > last.Requests {
-		t.Errorf("requests per name: %d in all, want some and at most the run's %d", named, last.Requests)
+	if perName == 0 || perName > last.Requests {
+		t.Errorf("requests per name: %d in all, want some and at most the run's %d", perName, last.Requests)
 	}
 	if !last.Done || last.Requests < seen[0].Requests || last.VUsMax != 2 {
 		t.Errorf("last event: got %+v, want done with the run's totals", last)
