@@ -275,3 +275,22 @@ func TestJudgeStudentConnectionsTried(t *testing.T) {
 		}
 	}
 }
+
+// A summary merged from three instances' runs plans three times the VUs its
+// scenarios list once.
+func TestJudgeStudentMergedVUs(t *testing.T) {
+	c, _ := Lookup("pg-max-connections")
+	for _, tt := range []struct {
+		vus  int64
+		pass bool
+	}{{36, true}, {12, false}} {
+		b := figures{requests: 1000, setup: c.Broken}.run("broken")
+		mine := figures{requests: 1000, setup: c.StudentSetup(c.Exercise.Solution)}.run("yours")
+		mine.Summary.Runs, mine.Summary.VUsMax = 3, tt.vus
+		mine.Summary.Scenarios = []metrics.ScenarioInfo{{Name: "throughput", MaxVUs: 12}}
+		v := JudgeStudent(c, c.Exercise.Solution, b, mine)
+		if ch := checkNamed(t, v, "yours", "VUs started, of the plan's"); ch.Pass != tt.pass {
+			t.Errorf("%d VUs of 3 × 12: got %s, want pass %v", tt.vus, FormatCheck(ch), tt.pass)
+		}
+	}
+}
