@@ -86,3 +86,16 @@ func TestWorkbookCommandsRun(t *testing.T) {
 		}
 	}
 }
+
+// The teacher's guide has a section for every case.
+func TestTeacherGuideCoversEveryCase(t *testing.T) {
+	b, err := os.ReadFile("../../docs/teacher.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range lab.CaseNames() {
+		if !strings.Contains(string(b), "\n### "+name+" ") {
+			t.Errorf("docs/teacher.md has no section ### %s", name)
+		}
+	}
+}
