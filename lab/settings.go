@@ -22,6 +22,10 @@ type Exercise struct {
 	// Solution is the reference solution's settings file, as a teacher
 	// would write it.
 	Solution map[string]string
+	// Workload, when set, is the load of the student's run in place of the
+	// broken run's: for a case whose fix also changes what the load asks
+	// (a query), which is code, not a setting.
+	Workload Workload
 	// Hints gives, by rule name, what to look at when that rule fails.
 	Hints map[string]string
 }
@@ -121,10 +125,14 @@ func (c Case) BrokenSettings() map[string]string {
 // StudentSetup returns c's broken setup with settings in place of its
 // environment: the same load, instances, CPU and database; the API's
 // environment is BaseEnv with settings over it, and RLIMIT_NOFILE, when
-// given, the process's fd limit (else the broken run's).
+// given, the process's fd limit (else the broken run's). The load is the
+// exercise's Workload when it has one.
 func (c Case) StudentSetup(settings map[string]string) Setup {
 	s := c.Broken
 	s.Summary = "your settings"
+	if c.Exercise.Workload != nil {
+		s.Workload = c.Exercise.Workload
+	}
 	s.API = map[string]string{}
 	for k, v := range settings {
 		if k == KeyNoFile {

@@ -87,7 +87,9 @@ func JudgeStudent(c Case, settings map[string]string, b, mine *SetupRun) *Verifi
 			// The broken run must show the incident, or comparing with it
 			// proves nothing; a ratio to the broken run judges yours too.
 			ch.Run, ch.Measured = "broken", r.Broken
-			if !strings.Contains(r.Rule, "fixed") {
+			if strings.Contains(r.Rule, "fixed") {
+				ch.Rule += " (yours " + WithUnit(r.Fixed, r.Unit) + ")"
+			} else {
 				ch.Hint = "the shipped broken run did not show the incident: the machine may be too busy; run again"
 			}
 		}
