@@ -31,7 +31,7 @@ test: cross
 E2E_PKGS = ./lab ./cmd/lab ./loadtests/conncheck
 test-e2e:
 	go vet -tags e2e $(E2E_PKGS)
-	go test -tags e2e -count=1 -p 1 -run 'TestLabQuick|TestFixedAsBrokenFails|TestRunQuickCase|TestTenThousandConnections' $(E2E_PKGS)
+	go test -tags e2e -count=1 -p 1 -run 'TestLabQuick|TestFixedAsBrokenFails|TestRunQuickCase|TestVerifyQuickCases|TestMakeCheck|TestTenThousandConnections' $(E2E_PKGS)
 
 # bin/taskoverflow, bin/loadtest, bin/lab, bin/deploy, each printing $(VERSION) for `version`.
 build:
@@ -109,7 +109,7 @@ loadtest:
 	exit $$status
 
 # Lab
-.PHONY: lab lab-quick
+.PHONY: lab lab-quick check
 
 # Every bottleneck case, broken then fixed, judged; results in lab-results/<time>/.
 lab:
@@ -118,3 +118,28 @@ lab:
 # The quick cases at CI sizes, through the same command (make test-e2e runs them too).
 lab-quick:
 	go run ./cmd/lab run --all --quick
+
+# The self-check of a student's fixes: lab verify for every exercise that has a settings file,
+# CASE.env in the repository's root or in settings/ (lab init CASE writes one to start from). Each
+# verification prints its rules; the last line counts the exercises, "N passed, N failed", and the
+# target fails unless every one passed. CHECK_FLAGS="" runs the full sizes instead of the quick ones.
+CHECK_FLAGS ?= --quick
+check:
+	@mkdir -p bin
+	@go build -o bin/lab ./cmd/lab && go build -o bin/taskoverflow ./cmd/taskoverflow
+	@passed=0; failed=0; \
+	for c in $$(./bin/lab list --names); do \
+		for f in $$c.env settings/$$c.env; do \
+			[ -f "$$f" ] || continue; \
+			echo "== lab verify $$c --settings $$f $(CHECK_FLAGS)"; \
+			if ./bin/lab verify $$c --settings "$$f" $(CHECK_FLAGS) --binary bin/taskoverflow; then \
+				passed=$$((passed+1)); else failed=$$((failed+1)); fi; \
+		done; \
+	done; \
+	if [ $$((passed+failed)) -eq 0 ]; then \
+		echo "make check: no settings file: write one with ./bin/lab init CASE (cases: $$(./bin/lab list --names | tr '\n' ' '))" >&2; \
+		echo "0 passed, 0 failed"; exit 1; \
+	fi; \
+	echo "exercises verified:"; \
+	echo "$$passed passed, $$failed failed"; \
+	[ $$failed -eq 0 ]

@@ -31,6 +31,9 @@ type Case struct {
 	// Judge returns the figures of both runs, each with its rule: the
 	// symptoms the broken run must show and what the fixed run must clear.
 	Judge func(broken, fixed *SetupRun) []Rule
+	// Exercise is what a student may change to fix it (lab verify); a case
+	// without keys has its fix in the load plan.
+	Exercise Exercise
 	// Charts lists the series the report draws for this case, besides the
 	// load's requests and latency.
 	Charts []Chart

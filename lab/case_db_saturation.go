@@ -56,6 +56,21 @@ func dbSaturation() Case {
 			return s
 		},
 		Judge: judgeDBSaturation,
+		Exercise: Exercise{
+			Keys:     []string{"DB_MAX_CONNS", "DB_MIN_CONNS", "HEALTH_CHECKS_DB"},
+			Solution: map[string]string{"DB_MAX_CONNS": "8", "DB_MIN_CONNS": "2", "HEALTH_CHECKS_DB": "false"},
+			// The student's run lists the week's open todos, as the fixed
+			// run does: bounding the query is code, the settings are theirs.
+			Workload: load("/api/v1/todos?completed=false&window=7"),
+			Hints: map[string]string{
+				"health checks failed": "a liveness check that waits for the database fails with it: HEALTH_CHECKS_DB " +
+					"ties /api/v1/health to the pool",
+				"mean pool wait per query": "pgxpool_empty_acquire_wait_seconds_total over pgxpool_acquire_count_total: " +
+					"requests queue for too few connections (DB_MAX_CONNS)",
+				"failed requests": "requests time out waiting: a pool too small for the load",
+				"p95 latency":     "requests wait for a pool connection: compare pgxpool_acquired_conns with DB_MAX_CONNS",
+			},
+		},
 		Charts: []Chart{
 			{Title: "Seconds spent waiting for a pool connection", Series: "pgxpool_empty_acquire_wait_seconds_total", Rate: true},
 			{Title: "Pool connections in use", Series: "pgxpool_acquired_conns"},

@@ -39,6 +39,15 @@ func maxConnections() Case {
 			return s
 		},
 		Judge: judgeMaxConnections,
+		Exercise: Exercise{
+			Keys:     []string{KeyNoFile, "MAX_CONNS"},
+			Solution: map[string]string{KeyNoFile: "4096", "MAX_CONNS": "1024"},
+			Hints: map[string]string{
+				"connections served": "count the API's open fds (process_open_fds on /metrics) against its limit " +
+					"(process_max_fds): each connection takes one, so RLIMIT_NOFILE must hold the connections plus " +
+					"the pools' and the listener's; MAX_CONNS alone cannot serve past the fd limit",
+			},
+		},
 		Charts: []Chart{
 			{Title: "Connections open at the API", Series: "http_open_connections"},
 		},

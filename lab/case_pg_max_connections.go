@@ -48,6 +48,16 @@ func pgMaxConnections() Case {
 			return s
 		},
 		Judge: judgePGMaxConnections,
+		Exercise: Exercise{
+			Keys:     []string{"DB_MAX_CONNS", "DB_MIN_CONNS"},
+			Solution: map[string]string{"DB_MAX_CONNS": "5", "DB_MIN_CONNS": "2"},
+			Hints: map[string]string{
+				"pool sum over max_connections": "three instances each open up to DB_MAX_CONNS: 3 × DB_MAX_CONNS must stay " +
+					"under max_connections (20) with room for an operator and the lab's sampler (at most 18)",
+				"\"too many clients\" log lines": "look for SQLSTATE 53300 in the API's log: the pools together asked Postgres for more than max_connections",
+				"requests answered 503":          "a refused database connection reaches the user as 503: size the pools so their sum fits",
+			},
+		},
 		Charts: []Chart{
 			{Title: "Postgres connections (pg_stat_activity)", Series: sample.SeriesPGConnections},
 			{Title: "Pool connections open (all instances)", Series: "pgxpool_total_conns"},

@@ -56,6 +56,15 @@ func redisPoolUnbounded() Case {
 			return s
 		},
 		Judge: judgeRedisPool,
+		Exercise: Exercise{
+			Keys:     []string{"REDIS_MAX_ACTIVE", "REDIS_MAX_IDLE", "REDIS_WAIT", "REDIS_IDLE_TIMEOUT"},
+			Solution: map[string]string{"REDIS_MAX_ACTIVE": "16", "REDIS_MAX_IDLE": "16", "REDIS_WAIT": "true", "MAX_INFLIGHT": "1024", "GOMAXPROCS": "1"},
+			Hints: map[string]string{
+				"Redis connections received": "a pool whose REDIS_MAX_ACTIVE is unlimited has no size to stay under: bound it " +
+					"(a number), keep that many idle (REDIS_MAX_IDLE) and let requests wait for one (REDIS_WAIT=true)",
+				"peak Redis connected clients": "more clients than the pool's size: is REDIS_MAX_ACTIVE a number, and REDIS_MAX_IDLE as large?",
+			},
+		},
 		Charts: []Chart{
 			{Title: "Redis connections received", Series: sample.SeriesRedisConnections, Rate: true},
 			{Title: "Redis connected clients", Series: sample.SeriesRedisClients},

@@ -18,6 +18,12 @@
 // if it were the broken one must not pass, or the case cannot tell a fix
 // from a bug and the run fails.
 //
+// A student's exercise is a case's Exercise: the settings they may change.
+// ParseSettings reads their env file strictly; Runner.Verify runs the
+// shipped broken setup and theirs (StudentSetup), and JudgeStudent judges
+// theirs by the case's rules plus rules that refuse a fix that changes other
+// settings or does not carry the case's load.
+//
 // The lab's other jobs have packages of their own: sample (what the server
 // sees), cpulimit (taskset and cgroup quotas), report (text, Markdown and
 // HTML results), capacity (the back-of-the-envelope arithmetic) and trace

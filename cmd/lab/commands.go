@@ -14,13 +14,20 @@ import (
 )
 
 func runList(args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("lab list", "lab list", stderr)
+	fs := cli.NewFlagSet("lab list", "lab list [--names]", stderr)
+	namesOnly := fs.Bool("names", false, "print only the case names, one a line (for scripts such as make check)")
 	if err := fs.Parse(args); err != nil {
 		return cli.FlagExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lab list: takes no arguments, got %q\n", fs.Args())
 		return cli.ExitUsage
+	}
+	if *namesOnly {
+		for _, n := range lab.CaseNames() {
+			fmt.Fprintln(stdout, n)
+		}
+		return cli.ExitOK
 	}
 	quick := map[string]bool{}
 	for _, n := range lab.QuickCaseNames() {

@@ -4,6 +4,9 @@
 //
 //	lab list                          the cases, their sources and stories
 //	lab run CASE… | --all [--quick]   run cases; results in lab-results/<time>/
+//	lab init CASE [-o FILE] [-f]      an exercise's settings file to start from
+//	lab verify CASE --settings FILE   judge a student's settings (--quick, --json)
+//	lab workbook [CASE]               print an exercise
 //	lab capacity [flags]              the back-of-the-envelope arithmetic
 //	lab trace REQUEST_ID [--logs F]   one request's log lines in time order
 //
@@ -26,6 +29,9 @@ const usage = `usage: lab COMMAND [flags]
 commands:
   list                          list the cases with the passage each reproduces
   run CASE... | --all           run cases, broken then fixed, and judge them (--quick: the CI sizes)
+  init CASE [-o FILE] [-f]      write the case's broken settings to start an exercise from (CASE.env)
+  verify CASE --settings FILE   run the broken setup and yours, and judge yours (--quick, --json)
+  workbook [CASE]               print a case's exercise (without CASE: the list)
   capacity [flags]              the practical's back-of-the-envelope: offered load vs capacity,
                                 pool sum vs max_connections, Redis clients vs ElastiCache's limit
   trace REQUEST_ID [--logs F]   every log line of one request, in time order (stdin without --logs)
@@ -60,6 +66,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runList(rest, stdout, stderr)
 	case "run":
 		return runCases(ctx, rest, stdout, stderr)
+	case "init":
+		return runInit(rest, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, rest, stdout, stderr)
+	case "workbook":
+		return runWorkbook(rest, stdout, stderr)
 	case "capacity":
 		return runCapacity(rest, stdout, stderr)
 	case "trace":

@@ -1,0 +1,89 @@
+//go:build e2e
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+)
+
+// TestVerifyQuickCases runs lab verify as a student would, for every quick
+// case, three times: the settings lab init writes (the shipped broken ones)
+// fail, the reference solution passes, and a known wrong fix fails with
+// its hint.
+func TestVerifyQuickCases(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "taskoverflow")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/taskoverflow").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	wrong := map[string]struct {
+		settings map[string]string
+		hint     string
+	}{
+		// Keeping more idle connections does not bound the pool.
+		"redis-pool-unbounded": {map[string]string{"REDIS_MAX_ACTIVE": "unlimited", "REDIS_MAX_IDLE": "16", "REDIS_WAIT": "false",
+			"MAX_INFLIGHT": "1024", "GOMAXPROCS": "1"}, "unlimited has no size"},
+		// The connector's limit raised, the fd limit left: nothing more is served.
+		"max-connections": {map[string]string{lab.KeyNoFile: "128", "MAX_CONNS": "4096"}, "MAX_CONNS alone cannot serve past the fd limit"},
+		// 3 × 7 = 21 connections, still more than max_connections 20.
+		"pg-max-connections": {map[string]string{"DB_MAX_CONNS": "7", "DB_MIN_CONNS": "2"}, "3 × DB_MAX_CONNS must stay"},
+	}
+	for _, name := range lab.QuickCaseNames() {
+		t.Run(name, func(t *testing.T) {
+			c, _ := lab.Lookup(name)
+			dir := t.TempDir()
+			brokenFile := filepath.Join(dir, name+".env")
+			if code, out, errOut := runLab(t, "", "init", name, "-o", brokenFile); code != cli.ExitOK {
+				t.Fatalf("lab init: exit %d\n%s%s", code, out, errOut)
+			}
+			write := func(file string, s map[string]string) string {
+				var b strings.Builder
+				if err := lab.WriteSettings(&b, c, s, file); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(dir, file)
+				if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return path
+			}
+			w, ok := wrong[name]
+			if !ok {
+				t.Fatalf("no wrong fix for %s", name)
+			}
+			for _, tt := range []struct {
+				what     string
+				file     string
+				wantCode int
+				want     string
+			}{
+				{"the shipped broken settings", brokenFile, cli.ExitFailure, ""},
+				{"the reference solution", write("solution.env", c.Exercise.Solution), cli.ExitOK, ""},
+				{"a wrong fix", write("wrong.env", w.settings), cli.ExitFailure, w.hint},
+			} {
+				code, out, errOut := runLab(t, "", "verify", name, "--settings", tt.file, "--quick", "--binary", bin)
+				lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+				last := lines[len(lines)-1]
+				t.Logf("%s:\n%s", tt.what, out)
+				if code != tt.wantCode {
+					t.Errorf("%s: got exit %d, want %d\n%s\n%s", tt.what, code, tt.wantCode, out, errOut)
+				}
+				if !strings.HasSuffix(last, " failed") || !strings.Contains(last, " passed, ") {
+					t.Errorf("%s: last line %q, want \"N passed, N failed\"", tt.what, last)
+				}
+				if (tt.wantCode == cli.ExitOK) != strings.HasSuffix(last, ", 0 failed") {
+					t.Errorf("%s: exit %d disagrees with %q", tt.what, code, last)
+				}
+				if tt.want != "" && !strings.Contains(out, "hint: ") || !strings.Contains(out, tt.want) {
+					t.Errorf("%s: the output lacks the hint %q", tt.what, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/taskoverflow-lab/taskoverflow/docs/workbook"
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+)
+
+// Every case has an exercise, every exercise a case, and lab workbook
+// prints it as docs/workbook holds it.
+func TestWorkbookCoversEveryCase(t *testing.T) {
+	if got, want := workbook.Names(), slices.Sorted(slices.Values(lab.CaseNames())); !slices.Equal(got, want) {
+		t.Errorf("exercises %v, want one per case %v", got, want)
+	}
+	for _, name := range lab.CaseNames() {
+		text, ok := workbook.Exercise(name)
+		if !ok {
+			continue
+		}
+		for _, section := range []string{"## The story", "Source: ", "## What to look at", "## Questions", "<summary>Hint 1</summary>", "## Where the fix goes"} {
+			if !strings.Contains(text, section) {
+				t.Errorf("%s: the exercise lacks %q", name, section)
+			}
+		}
+		c, _ := lab.Lookup(name)
+		if !strings.Contains(text, "## Start") && c.Verifiable() {
+			t.Errorf("%s: the exercise does not say how to start (lab init)", name)
+		}
+		code, out, errOut := runLab(t, "", "workbook", name)
+		if code != cli.ExitOK || out != text {
+			t.Errorf("lab workbook %s: exit %d, printed %d bytes of the %d in docs/workbook\n%s", name, code, len(out), len(text), errOut)
+		}
+	}
+	if code, _, errOut := runLab(t, "", "workbook", "nope"); code != cli.ExitUsage || !strings.Contains(errOut, "no case nope") {
+		t.Errorf("lab workbook nope: exit %d %q, want usage", code, errOut)
+	}
+}
+
+// labCommand matches a lab command as the workbook writes it.
+var labCommand = regexp.MustCompile(`(?m)^go run \./cmd/lab (.+)$`)
+
+// The workbook's lab commands run as written: lab init writes a settings
+// file that parses; the others parse their flags (with -h added, so that
+// nothing runs a case).
+func TestWorkbookCommandsRun(t *testing.T) {
+	for _, name := range workbook.Names() {
+		text, _ := workbook.Exercise(name)
+		matches := labCommand.FindAllStringSubmatch(text, -1)
+		if len(matches) == 0 {
+			t.Errorf("%s: no lab command", name)
+		}
+		for _, m := range matches {
+			args := strings.Fields(m[1])
+			t.Run(name+" "+m[1], func(t *testing.T) {
+				switch args[0] {
+				case "init":
+					t.Chdir(t.TempDir())
+					code, out, errOut := runLab(t, "", args...)
+					if code != cli.ExitOK {
+						t.Fatalf("exit %d\n%s%s", code, out, errOut)
+					}
+					f, err := os.Open(args[1] + ".env")
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer f.Close()
+					if _, err := lab.ParseSettings(f); err != nil {
+						t.Errorf("the file lab init wrote: %v", err)
+					}
+				case "capacity", "list", "workbook":
+					if code, out, errOut := runLab(t, "", args...); code != cli.ExitOK {
+						t.Errorf("exit %d\n%s%s", code, out, errOut)
+					}
+				default:
+					if code, out, errOut := runLab(t, "", append(args, "-h")...); code != cli.ExitOK {
+						t.Errorf("with -h: exit %d\n%s%s", code, out, errOut)
+					}
+				}
+			})
+		}
+	}
+}
+
+// The teacher's guide has a section for every case.
+func TestTeacherGuideCoversEveryCase(t *testing.T) {
+	b, err := os.ReadFile("../../docs/teacher.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range lab.CaseNames() {
+		if !strings.Contains(string(b), "\n### "+name+" ") {
+			t.Errorf("docs/teacher.md has no section ### %s", name)
+		}
+	}
+}
