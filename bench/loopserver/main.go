@@ -1,6 +1,9 @@
 // Command loopserver is the trivial HTTP server the load generator
 // benchmarks drive: every request gets 200 and a two-byte body, so that the
-// generators, not the server, are what is measured.
+// generators, not the server, are what is measured. Under /close the answer
+// carries Connection: close, so a client holds no connection after it (what
+// a benchmark of many sleeping VUs needs to stay within the loopback's
+// ephemeral ports).
 //
 //	loopserver [-addr 127.0.0.1:8099]
 package main
@@ -42,8 +45,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "loopserver listening on http://%s\n", ln.Addr())
 	body := []byte("ok")
 	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain")
+			if r.URL.Path == "/close" {
+				w.Header().Set("Connection", "close")
+			}
 			w.Write(body)
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
