@@ -180,3 +180,8 @@ func (sh sharding) advisory(s *metrics.Summary, prog string, stderr io.Writer) {
 	fmt.Fprintf(stderr, "%s: segment %s of %s (run %s): thresholds are advisory on a shard (%s); exiting 0, judge the whole run with %s merge\n",
 		prog, sh.part.Segment(), sh.part.Sequence(), strconv.Quote(sh.runID), say, prog)
 }
+
+// ExitIncomplete is "loadtest merge"'s exit code when the shards of a
+// split run do not add up to the whole run: one is missing, one came twice,
+// or they are of different runs or histogram settings. No verdict is given.
+const ExitIncomplete = 4

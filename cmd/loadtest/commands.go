@@ -170,8 +170,8 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return cli.FlagExit(err)
 	}
-	if len(pos) < 2 {
-		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries")
+	if len(pos) < 1 {
+		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries, or the shards of a run")
 		fs.Usage()
 		return exitUsage
 	}
@@ -183,6 +183,15 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		all = append(all, s)
+	}
+	code, isShards := mergeShards(all, pos, &o, stderr)
+	if code != exitOK {
+		return code
+	}
+	if !isShards && len(all) < 2 {
+		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries, or the shards of a run")
+		fs.Usage()
+		return exitUsage
 	}
 	m, err := metrics.Merge(all...)
 	if err != nil {
