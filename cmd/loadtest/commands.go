@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"strings"
 	"text/tabwriter"
 
@@ -176,13 +178,23 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var all []*metrics.Summary
+	var missing []string
 	for _, path := range pos {
 		s, err := metrics.ReadFile(path)
+		if errors.Is(err, iofs.ErrNotExist) {
+			missing = append(missing, path)
+			continue
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "loadtest merge: %v\n", err)
 			return exitUsage
 		}
 		all = append(all, s)
+	}
+	if len(missing) > 0 {
+		// A shard that failed wrote nothing: the run is incomplete.
+		fmt.Fprintf(stderr, "loadtest merge: incomplete: no summary at %s; no verdict\n", strings.Join(missing, ", "))
+		return exitIncomplete
 	}
 	code, isShards := mergeShards(all, pos, &o, stderr)
 	if code != exitOK {

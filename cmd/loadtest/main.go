@@ -5,6 +5,7 @@
 //	loadtest list                   list the bundled scenarios
 //	loadtest report SUMMARY.json    render a saved summary again (text, --html)
 //	loadtest merge A.json B.json…   merge summaries of runs made side by side
+//	loadtest k8s SCENARIO [flags]   write manifests: shards as an Indexed Job, a merge Job
 //	loadtest conns HOST PORT        can one instance hold N connections?
 //
 // Exit codes: 0 ok, 99 thresholds crossed, 3 no request reached the server,
@@ -40,6 +41,8 @@ commands:
   report SUMMARY.json     print a saved summary again; --html writes its report
   merge A.json B.json...  merge summaries of runs made side by side, or the shards of
                           one run split by --shard/--segment, judged once (--out, --html)
+  k8s SCENARIO [flags]    write Kubernetes manifests: the run as an Indexed Job of
+                          --shards pods, then a merge Job whose exit code is the verdict
   conns HOST PORT         can one instance hold N parallel TCP connections?
   version                 print the version (also -version)
 
@@ -78,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runReport(rest, stdout, stderr)
 	case "merge":
 		return runMerge(rest, stdout, stderr)
+	case "k8s":
+		return runK8s(rest, stdout, stderr)
 	case "conns":
 		return runConns(ctx, rest, stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
