@@ -54,6 +54,9 @@ func manifests(t *testing.T, path string) []string {
 	return docs
 }
 
+// TestK8sManifestsDecodeStrictlyAndHoldTheInvariants generates the
+// manifests for several shard counts and checks what makes the run sound:
+// one pod per shard at once, no retry, every shard's file merged.
 func TestK8sManifestsDecodeStrictlyAndHoldTheInvariants(t *testing.T) {
 	for _, shards := range []int{1, 3, 7} {
 		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {

@@ -149,6 +149,7 @@ func TestShardsOnThreeProcessesMergeToTheWholeRun(t *testing.T) {
 		{"one shard alone", []string{shards[1]}, "missing 0:1/3, 2/3:1"},
 		{"a shard twice", []string{shards[0], shards[1], shards[2], shards[1]}, "more than once 1/3:2/3"},
 		{"a plain run among shards", []string{shards[0], shards[1], shards[2], whole}, "not a shard"},
+		{"a shard that wrote nothing", []string{shards[0], shards[1], filepath.Join(dir, "shard-9.json")}, "no summary at"},
 	} {
 		r := runProc(t, loadtest, append([]string{"merge"}, tc.files...)...)
 		if r.code != exitIncomplete || !strings.Contains(r.stderr, "incomplete") || !strings.Contains(r.stderr, tc.say) {
