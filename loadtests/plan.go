@@ -36,7 +36,8 @@ type Plan struct {
 	Thresholds []string
 	// Teardown runs once after every scenario ended, on a VU of its own
 	// with an iteration that is never interrupted: count what the run left
-	// behind, check it, report it.
+	// behind, check it, report it. A run split into segments runs it once,
+	// on the segment that owns global index 0, when that one ends.
 	Teardown func(vu *VU) error
 }
 
@@ -314,7 +315,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		<-stopSaid // the stopping line comes before the end
 	}
 
-	if plan.Teardown != nil {
+	if plan.Teardown != nil && e.part.Owns(0) { // once per run: on the segment of index 0
 		e.teardown(ctx, plan.Teardown)
 	}
 	close(stopTicker)

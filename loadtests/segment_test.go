@@ -1,6 +1,7 @@
 package loadtests
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/big"
@@ -298,4 +299,30 @@ func TestSegmentWithoutVUsIsRefused(t *testing.T) {
 	if errs != 1 {
 		t.Errorf("%d parts refused, want 1", errs)
 	}
+}
+
+// TestTeardownRunsOnceAcrossSegments: the plan's teardown runs on the one
+// segment that owns global index 0, so its findings are not counted once
+// per shard.
+func TestTeardownRunsOnceAcrossSegments(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for _, seq := range randomSequences(8) {
+			var teardowns int
+			for _, p := range partsOf(t, seq) {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				_, err := Run(ctx, Plan{Name: "p", Scenarios: []Scenario{{Name: "s",
+					Executor: ConstantVUs{VUs: 20, Duration: 10 * time.Millisecond},
+					User:     Func("x", func(vu *VU) error { return vu.Sleep(time.Millisecond) })}},
+					Teardown: func(*VU) error { teardowns++; return nil }},
+					Options{Endpoint: noServer, Segment: p})
+				cancel()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if teardowns != 1 {
+				t.Errorf("%s: teardown ran %d times, want once", formatSequence(seq), teardowns)
+			}
+		}
+	})
 }
