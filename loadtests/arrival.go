@@ -44,6 +44,11 @@ func (a arrivals) startOf(i int64) time.Duration {
 }
 
 func (a arrivals) run(s *scenarioRun) {
+	// A segment starts the iterations of the global indices it owns, at
+	// their times in the whole run, on its share of the VUs.
+	part := s.eng.part
+	a.preAllocated = int(part.Count(int64(a.preAllocated)))
+	a.maxVUs = int(part.Count(int64(a.maxVUs)))
 	vus := make([]*VU, a.preAllocated)
 	for i := range vus {
 		vus[i] = s.getVU()
@@ -59,6 +64,12 @@ func (a arrivals) run(s *scenarioRun) {
 	defer timer.Stop()
 	var next int64
 	for next < total {
+		for next < total && !part.Owns(next) {
+			next++
+		}
+		if next == total {
+			break
+		}
 		if wait := a.startOf(next) - time.Since(start); wait > 0 {
 			timer.Reset(wait)
 			select {
@@ -79,10 +90,13 @@ func (a arrivals) run(s *scenarioRun) {
 			// Those due before elapsed-LateBound start late: the
 			// generator did not wake in time to start them.
 			if lateBy := min(int64(math.Floor(a.due(elapsed-LateBound)+1e-9))+1, due); lateBy > next {
-				s.eng.lateness.add(lateBy-next, elapsed-a.startOf(next))
+				s.eng.lateness.add(part.Count(lateBy)-part.Count(next), elapsed-a.startOf(next))
 			}
 		}
 		for ; next < due; next++ {
+			if !part.Owns(next) {
+				continue
+			}
 			vu := s.takeIdle(a.maxVUs)
 			if vu == nil {
 				s.eng.rec.Dropped(1)

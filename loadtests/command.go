@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
@@ -145,6 +146,8 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 	fs.Var(&thresholds, "threshold", "pass/fail criterion such as 'checks>0.99' or 'http_req_duration{p95}<500ms' (repeatable)")
 	var cf clientFlags
 	cf.register(fs)
+	var segf segmentFlags
+	segf.register(fs)
 	if c.Flags != nil {
 		c.Flags(fs)
 	}
@@ -188,15 +191,24 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 	if err := cf.apply(&opts, getenv); err != nil {
 		return usage("%v", err)
 	}
+	shards, err := segf.resolve(getenv, time.Now())
+	if err != nil {
+		return usage("%v", err)
+	}
+	opts.Segment = shards.part
 	if err := Validate(plan, opts); err != nil {
 		return usage("%v", err)
 	}
 
-	opts.Outputs = []Output{
+	opts.Outputs = []Output{}
+	if o := shards.output(plan.Thresholds); o != nil {
+		opts.Outputs = append(opts.Outputs, o)
+	}
+	opts.Outputs = append(opts.Outputs,
 		report.NewProgressOutput(stderr, cli.DrawsInPlace(stderr, getenv), *quiet),
 		unreachedNotice{prog: c.Prog, w: stderr},
 		report.TextOutput{W: stdout},
-	}
+	)
 	if *out != "" {
 		opts.Outputs = append(opts.Outputs, report.JSONOutput{Path: *out})
 	}
@@ -243,6 +255,10 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 	cf.say(opts, c.Prog, stderr)
 	fmt.Fprintf(stderr, "%s: running %s against %s (time scale %g, VUs scale %g); Ctrl-C stops gracefully, twice at once\n",
 		c.Prog, plan.Name, opts.Endpoint, *timeS, *vusS)
+	if err := shards.wait(ctx, c.Prog, stderr); err != nil {
+		fmt.Fprintf(stderr, "%s: stopped while waiting for --start-at\n", c.Prog)
+		return ExitFailure
+	}
 	s, err := Run(ctx, plan, opts)
 	if s == nil {
 		fmt.Fprintf(stderr, "%s: %v\n", c.Name, err)
@@ -257,6 +273,10 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 	}
 	if _, ok := Unreached(s); ok {
 		return ExitUnreached
+	}
+	if shards.part != nil {
+		shards.advisory(s, c.Prog, stderr)
+		return cli.ExitOK
 	}
 	return Verdict(s, c.Prog, stderr)
 }

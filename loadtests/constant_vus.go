@@ -46,7 +46,7 @@ func (c ConstantVUs) Run(s *Schedule) { c.run(s.s) }
 
 func (c ConstantVUs) run(s *scenarioRun) {
 	var wg sync.WaitGroup
-	for range c.VUs {
+	for range s.eng.part.Count(int64(c.VUs)) {
 		vu := s.getVU()
 		wg.Go(func() { s.runVU(vu, s.stop, s.hard, nil) })
 	}

@@ -57,7 +57,7 @@ func (c PerVUIterations) Run(s *Schedule) { c.run(s.s) }
 
 func (c PerVUIterations) run(s *scenarioRun) {
 	var wg sync.WaitGroup
-	for range c.VUs {
+	for range s.eng.part.Count(int64(c.VUs)) {
 		vu := s.getVU()
 		left := c.Iterations
 		claim := func() bool {
@@ -70,7 +70,7 @@ func (c PerVUIterations) run(s *scenarioRun) {
 }
 
 func (c PerVUIterations) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {
-	total := int64(c.VUs * c.Iterations)
+	total := s.eng.part.Count(int64(c.VUs)) * int64(c.Iterations)
 	done := s.complete.Load() + s.interrupted.Load()
 	return float64(done) / float64(total),
 		fmt.Sprintf("%d VUs %s/%s %d/%d iters, %d per VU", c.VUs, cli.FormatClock(elapsed),

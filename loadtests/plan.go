@@ -36,7 +36,8 @@ type Plan struct {
 	Thresholds []string
 	// Teardown runs once after every scenario ended, on a VU of its own
 	// with an iteration that is never interrupted: count what the run left
-	// behind, check it, report it.
+	// behind, check it, report it. A run split into segments runs it once,
+	// on the segment that owns global index 0, when that one ends.
 	Teardown func(vu *VU) error
 }
 
@@ -91,6 +92,9 @@ type Options struct {
 	OnTick func(Progress)
 	// Outputs receive the run as it goes, in order (see Output).
 	Outputs []Output
+	// Segment, when set, runs only this part of the plan: the VUs and
+	// iterations the partition owns (see Partition). Nil runs it all.
+	Segment *Partition
 
 	// cpuTime replaces the process's CPU clock, for tests.
 	cpuTime func() (time.Duration, bool)
@@ -187,7 +191,15 @@ func Validate(plan Plan, opts Options) error {
 	if err := opts.validate(); err != nil {
 		return err
 	}
-	return plan.validate()
+	if err := plan.validate(); err != nil {
+		return err
+	}
+	for _, sc := range plan.Scenarios {
+		if err := checkSegment(execScaled(sc.Executor, opts.TimeScale, opts.VUsScale), opts.Segment); err != nil {
+			return fmt.Errorf("%w scenario %q: %v", ErrInvalid, sc.Name, err)
+		}
+	}
+	return nil
 }
 
 // engine is one run of a plan.
@@ -203,6 +215,7 @@ type engine struct {
 	nextVU         atomic.Int64
 	runs           []*scenarioRun
 	lateness       lateness
+	part           *Partition
 	cpu            *cpuMonitor
 	feeds          []*feed
 	// stopDeadline is when a stop asked for by the caller gives up on
@@ -241,6 +254,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		vusScale:       opts.VUsScale,
 		requestTimeout: opts.RequestTimeout,
 		epoch:          start,
+		part:           opts.Segment,
 		buffers:        newBuffers(),
 		rec:            metrics.NewRecorder(min(2*runtime.GOMAXPROCS(0), 16), start),
 	}
@@ -301,7 +315,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		<-stopSaid // the stopping line comes before the end
 	}
 
-	if plan.Teardown != nil {
+	if plan.Teardown != nil && e.part.Owns(0) { // once per run: on the segment of index 0
 		e.teardown(ctx, plan.Teardown)
 	}
 	close(stopTicker)
@@ -315,7 +329,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 	for _, s := range e.runs {
 		sum.Scenarios = append(sum.Scenarios, metrics.ScenarioInfo{
 			Name: s.sc.Name, Executor: s.sc.Executor.Name(),
-			Description: execDescribe(s.sc.Executor, s.sc.GracefulStop),
+			Description: execDescribe(s.sc.Executor, s.sc.GracefulStop) + segmentNote(s.sc.Executor, e.part),
 			MaxVUs:      execMaxVUs(s.sc.Executor),
 		})
 		sum.VUsMax += s.allocated.Load()

@@ -157,7 +157,9 @@ steps:
 		if s.stop.Err() != nil {
 			break
 		}
-		for len(stack) < st.VUs {
+		// A segment runs the VUs of the global indices it owns.
+		vus := int(s.eng.part.Count(int64(st.VUs)))
+		for len(stack) < vus {
 			vu := s.getVU()
 			soft, stopSoft := context.WithCancel(s.stop)
 			hard, stopHard := context.WithCancel(s.hard)
@@ -169,7 +171,7 @@ steps:
 				s.putVU(vu)
 			})
 		}
-		for len(stack) > st.VUs {
+		for len(stack) > vus {
 			r := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			r.stopSoft()

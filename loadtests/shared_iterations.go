@@ -59,10 +59,10 @@ func (c SharedIterations) Run(s *Schedule) { c.run(s.s) }
 
 func (c SharedIterations) run(s *scenarioRun) {
 	var n atomic.Int64
-	total := int64(c.Iterations)
+	total := s.eng.part.Count(int64(c.Iterations))
 	claim := func() bool { return n.Add(1) <= total }
 	var wg sync.WaitGroup
-	for range c.maxVUs() {
+	for range min(s.eng.part.Count(int64(c.maxVUs())), total) {
 		vu := s.getVU()
 		wg.Go(func() { s.runVU(vu, s.stop, s.hard, claim) })
 	}
@@ -71,7 +71,8 @@ func (c SharedIterations) run(s *scenarioRun) {
 
 func (c SharedIterations) progress(s *scenarioRun, elapsed time.Duration) (float64, string) {
 	done := s.complete.Load() + s.interrupted.Load()
-	return float64(done) / float64(c.Iterations),
-		fmt.Sprintf("%d VUs %s/%s %d/%d shared iters", c.maxVUs(), cli.FormatClock(elapsed),
-			fmtDuration(c.maxDuration()), done, c.Iterations)
+	total := s.eng.part.Count(int64(c.Iterations))
+	return float64(done) / float64(max(total, 1)),
+		fmt.Sprintf("%d VUs %s/%s %d/%d shared iters", s.eng.part.Count(int64(c.maxVUs())), cli.FormatClock(elapsed),
+			fmtDuration(c.maxDuration()), done, total)
 }

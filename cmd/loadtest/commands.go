@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"strings"
 	"text/tabwriter"
 
@@ -170,19 +172,50 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return cli.FlagExit(err)
 	}
-	if len(pos) < 2 {
-		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries")
+	if len(pos) < 1 {
+		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries, or the shards of a run")
 		fs.Usage()
 		return exitUsage
 	}
 	var all []*metrics.Summary
+	var missing []string
+	var missingErr error
+	shard := false
 	for _, path := range pos {
 		s, err := metrics.ReadFile(path)
+		if errors.Is(err, iofs.ErrNotExist) {
+			missing = append(missing, path)
+			missingErr = err
+			continue
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "loadtest merge: %v\n", err)
 			return exitUsage
 		}
+		shard = shard || s.Shard != nil
 		all = append(all, s)
+	}
+	switch {
+	case len(missing) > 0 && shard:
+		// A shard that failed wrote nothing: the run is incomplete.
+		fmt.Fprintf(stderr, "loadtest merge: incomplete: no summary at %s; no verdict\n", strings.Join(missing, ", "))
+		return exitIncomplete
+	case len(pos) < 2 && !shard:
+		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries, or the shards of a run")
+		fs.Usage()
+		return exitUsage
+	case len(missing) > 0:
+		fmt.Fprintf(stderr, "loadtest merge: %v\n", missingErr)
+		return exitUsage
+	}
+	code, isShards := mergeShards(all, pos, &o, stderr)
+	if code != exitOK {
+		return code
+	}
+	if !isShards && len(all) < 2 {
+		fmt.Fprintln(stderr, "loadtest merge: want at least two summaries, or the shards of a run")
+		fs.Usage()
+		return exitUsage
 	}
 	m, err := metrics.Merge(all...)
 	if err != nil {

@@ -5,10 +5,12 @@
 //	loadtest list                   list the bundled scenarios
 //	loadtest report SUMMARY.json    render a saved summary again (text, --html)
 //	loadtest merge A.json B.json…   merge summaries of runs made side by side
+//	loadtest k8s SCENARIO [flags]   write manifests: shards as an Indexed Job, a merge Job
 //	loadtest conns HOST PORT        can one instance hold N connections?
 //
 // Exit codes: 0 ok, 99 thresholds crossed, 3 no request reached the server,
-// 2 usage errors, 1 other failures.
+// 4 the shards given to merge are not the whole run (incomplete), 2 usage
+// errors, 1 other failures.
 package main
 
 import (
@@ -37,13 +39,16 @@ commands:
   run SCENARIO [flags]    run a bundled scenario against --endpoint (or $ENDPOINT)
   list                    list the bundled scenarios with their story
   report SUMMARY.json     print a saved summary again; --html writes its report
-  merge A.json B.json...  merge summaries of runs made side by side (--out, --html)
+  merge A.json B.json...  merge summaries of runs made side by side, or the shards of
+                          one run split by --shard/--segment, judged once (--out, --html)
+  k8s SCENARIO [flags]    write Kubernetes manifests: the run as an Indexed Job of
+                          --shards pods, then a merge Job whose exit code is the verdict
   conns HOST PORT         can one instance hold N parallel TCP connections?
   version                 print the version (also -version)
 
 Run "loadtest COMMAND -h" for the flags of one command.
 Exit codes: 0 ok, 99 thresholds crossed, 3 no request reached the server,
-2 usage error, 1 other failure.
+4 incomplete (merge: a shard missing or twice), 2 usage error, 1 other failure.
 `
 
 func main() {
@@ -76,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runReport(rest, stdout, stderr)
 	case "merge":
 		return runMerge(rest, stdout, stderr)
+	case "k8s":
+		return runK8s(rest, stdout, stderr)
 	case "conns":
 		return runConns(ctx, rest, stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":

@@ -49,6 +49,8 @@ type Summary struct {
 	// Thresholds holds the verdicts of the last evaluation; merging drops
 	// them, as a merged summary must be evaluated again.
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	// Shard, for one segment of a split run, says which; merging drops it.
+	Shard *ShardInfo `json:"shard,omitempty"`
 }
 
 // ScenarioInfo describes one scenario of the plan, in k6's words.
