@@ -21,7 +21,7 @@ import (
 // lines, SQL included.
 func TestMakeRunWritesApiLog(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts Postgres, Redis and the server through make run")
+		t.Skip("-short: this test starts Postgres, Redis and the server through make run; make test runs it")
 	}
 	dir := t.TempDir()
 	// Postgres runs as the postgres user when the tests run as root: it

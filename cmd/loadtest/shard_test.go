@@ -21,7 +21,7 @@ import (
 func buildBinaries(t *testing.T) (loadtest, plan string) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("builds binaries")
+		t.Skip("-short: this test builds loadtest and a plan binary; make test runs it")
 	}
 	dir := t.TempDir()
 	loadtest, plan = filepath.Join(dir, "loadtest"), filepath.Join(dir, "shardplan")
