@@ -107,7 +107,7 @@ func TestRunCommandHTMLIsTheDashboardsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `const RUN = {"events":[`) || !strings.Contains(string(b), `"final":{"names":[{"name":"GET `) {
+	if !strings.Contains(string(b), `const RUN = {"events":[`) || !strings.Contains(string(b), `"final":{"plan":"`) || !strings.Contains(string(b), `"names":[{"name":"GET `) {
 		t.Errorf("the page does not hold the run inlined:\n%.2000s", b)
 	}
 	for _, bad := range []string{"ftp://host/metrics", "127.0.0.1:9/metrics", "http://"} {

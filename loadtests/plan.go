@@ -218,6 +218,8 @@ type engine struct {
 	part           *Partition
 	cpu            *cpuMonitor
 	feeds          []*feed
+	// thresholds are judged each second on the run so far, for Progress.
+	thresholds []metrics.Threshold
 	// stopDeadline is when a stop asked for by the caller gives up on
 	// running iterations (unix nanoseconds), 0 until then.
 	stopDeadline atomic.Int64
@@ -257,6 +259,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 		part:           opts.Segment,
 		buffers:        newBuffers(),
 		rec:            metrics.NewRecorder(min(2*runtime.GOMAXPROCS(0), 16), start),
+		thresholds:     thresholds,
 	}
 	kind, _ := opts.HTTPClientUsed()
 	e.client = clientConfig{
@@ -339,6 +342,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*metrics.Summary, error)
 	sum.Thresholds, _ = metrics.EvaluateAll(sum, thresholds)
 	p := e.progress(end, last)
 	p.Done = true
+	p.Thresholds = sum.Thresholds // the verdicts the summary has, to the letter
 	outs.tick(p)
 	var errs []error
 	for _, o := range outs.all {
@@ -402,6 +406,19 @@ func (e *engine) progress(now time.Time, last metrics.Point) Progress {
 		p.Complete += pt.Iterations
 		p.Interrupted += pt.Interrupted
 		p.Dropped += pt.Dropped
+	}
+	if len(e.thresholds) > 0 {
+		live := e.rec.Live(now)
+		live.Generator = p.Generator
+		p.Thresholds, _ = metrics.EvaluateAll(live, e.thresholds)
+		for name, c := range live.Checks {
+			if p.Checks == nil {
+				p.Checks = map[string]metrics.CheckStats{}
+			}
+			p.Checks[name] = *c
+		}
+	} else {
+		p.Checks = e.rec.Checks()
 	}
 	for _, s := range e.runs {
 		p.VUsMax += s.allocated.Load()

@@ -3,17 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/report"
 )
 
 // statusServer answers every request with status and counts them.
@@ -128,10 +131,14 @@ func TestMergeOfTwoHalfRunsEqualsBoth(t *testing.T) {
 	a, b, m, page := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json"), filepath.Join(dir, "m.json"), filepath.Join(dir, "m.html")
 	// Two runs side by side, as two load generators would.
 	done := make(chan int, 2)
+	runPage := filepath.Join(dir, "a.html")
 	for _, out := range []string{a, b} {
 		go func() {
-			code, _, _ := runCLI(t, context.Background(), nil, "run", "throughput", "--endpoint", srv.URL,
-				"--vus", "2", "--duration", "400ms", "--quiet", "--out", out)
+			args := []string{"run", "throughput", "--endpoint", srv.URL, "--vus", "2", "--duration", "400ms", "--quiet", "--out", out}
+			if out == a {
+				args = append(args, "--html", runPage)
+			}
+			code, _, _ := runCLI(t, context.Background(), nil, args...)
 			done <- code
 		}()
 	}
@@ -173,8 +180,15 @@ func TestMergeOfTwoHalfRunsEqualsBoth(t *testing.T) {
 	if !strings.Contains(stdout, "2 runs merged") {
 		t.Errorf("merge summary does not say it merged; got:\n%s", stdout)
 	}
-	if st, err := os.Stat(page); err != nil || st.Size() == 0 {
-		t.Errorf("merge --html wrote nothing: %v", err)
+	// run, merge and report write one page: the dashboard's, its run
+	// inlined.
+	ra := savedDashboard(t, runPage)
+	if len(ra.Events) == 0 || ra.Events[len(ra.Events)-1].Requests != sa.Total().Count || len(ra.Final.Names) == 0 {
+		t.Errorf("run --html: got %+v, want the run's events and end", ra)
+	}
+	rm := savedDashboard(t, page)
+	if len(rm.Events) != len(sm.Series) || rm.Events[len(rm.Events)-1].Requests != total.Count || rm.Final.Names[0].Count != total.Count {
+		t.Errorf("merge --html: got %d events (%+v), want one a point of the merged series (%d), %d requests", len(rm.Events), rm.Final, len(sm.Series), total.Count)
 	}
 
 	// report renders a saved summary again, and thresholds given to it are
@@ -183,9 +197,14 @@ func TestMergeOfTwoHalfRunsEqualsBoth(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "http_reqs") {
 		t.Errorf("report: exit code %d, summary:\n%s", code, stdout)
 	}
-	code, _, stderr = runCLI(t, context.Background(), nil, "report", m, "--threshold", "http_reqs<1")
+	rpage := filepath.Join(dir, "r.html")
+	code, _, stderr = runCLI(t, context.Background(), nil, "report", m, "--threshold", "http_reqs<1", "--html", rpage)
 	if code != exitThreshold {
 		t.Errorf("report with a crossed threshold: exit code %d, want %d\n%s", code, exitThreshold, stderr)
+	}
+	rr := savedDashboard(t, rpage)
+	if len(rr.Events) != len(sm.Series) || len(rr.Final.Thresholds) != 1 || rr.Final.Thresholds[0].Expr != "http_reqs<1" || rr.Final.Thresholds[0].OK {
+		t.Errorf("report --html: got %d events, thresholds %+v, want the series and http_reqs<1 crossed", len(rr.Events), rr.Final.Thresholds)
 	}
 }
 
@@ -244,4 +263,32 @@ func TestRunAgainstAClosedPortSaysNoRequestReachedIt(t *testing.T) {
 	if strings.Contains(stdout+stderr, "server's logs") || strings.Contains(stdout, "request_id=") {
 		t.Errorf("the output sends the user to the server's logs:\n%s\n%s", stdout, stderr)
 	}
+}
+
+type savedRun struct {
+	Events []report.DashboardEvent `json:"events"`
+	Final  report.DashboardFinal   `json:"final"`
+}
+
+// savedDashboard reads the run inlined in a page written by --html, and
+// checks the page is the dashboard's.
+func savedDashboard(t *testing.T, path string) savedRun {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	if !strings.Contains(page, `new EventSource("/events")`) || !strings.Contains(page, "uPlot") {
+		t.Errorf("%s is not the dashboard's page", path)
+	}
+	m := regexp.MustCompile(`(?m)^const RUN = (.*);$`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("%s inlines no run", path)
+	}
+	var run savedRun
+	if err := json.Unmarshal([]byte(m[1]), &run); err != nil {
+		t.Fatalf("%s: the inlined run: %v", path, err)
+	}
+	return run
 }

@@ -23,6 +23,13 @@ type Progress struct {
 	// Progress comes at once, with StopLeft the whole wait.
 	Stopping bool
 	StopLeft time.Duration
+	// Checks holds each check's passes and failures so far (without what
+	// the failures saw), nil before any check ran.
+	Checks map[string]CheckStats
+	// Thresholds holds each of the plan's thresholds judged on the run so
+	// far, as the end will judge the whole run; one whose metric has no
+	// samples yet has Reason "no samples". Nil when the plan has none.
+	Thresholds []ThresholdResult
 }
 
 // ScenarioProgress is the live state of one scenario.

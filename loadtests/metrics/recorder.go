@@ -139,6 +139,71 @@ func (r *Recorder) Summary(end time.Time) *Summary {
 	return s
 }
 
+// Live returns the run so far, from its start to now, as a summary to
+// judge thresholds on while the run goes: requests, checks and iterations
+// with their histograms, without the errors, the slowest requests, the
+// series and the generator. Each shard is locked only while it is read.
+func (r *Recorder) Live(now time.Time) *Summary {
+	s := &Summary{Version: SummaryVersion, Runs: 1, Start: r.start, End: now}
+	s.normalize()
+	for _, sh := range r.shards {
+		sh.mu.Lock()
+		for name, live := range sh.requests {
+			o, ok := s.Requests[name]
+			if !ok {
+				o = newRequestStats()
+				s.Requests[name] = o
+			}
+			o.Count += live.count
+			o.Failed += live.failed
+			for k, v := range live.failures {
+				o.Failures[k] += v
+			}
+			o.BytesSent += live.sent
+			o.BytesReceived += live.received
+			o.Duration.Merge(live.duration)
+			o.Connecting.Merge(live.connecting)
+			o.Waiting.Merge(live.waiting)
+			o.Receiving.Merge(live.receiving)
+		}
+		for name, c := range sh.checks {
+			o, ok := s.Checks[name]
+			if !ok {
+				o = &CheckStats{}
+				s.Checks[name] = o
+			}
+			o.Pass += c.Pass
+			o.Fail += c.Fail
+		}
+		s.Iterations.Complete += sh.complete
+		s.Iterations.Interrupted += sh.interrupted
+		s.Iterations.Duration.addDense(sh.iterDuration)
+		sh.mu.Unlock()
+	}
+	s.Iterations.Dropped = r.dropped.Load()
+	return s
+}
+
+// Checks returns each check's passes and failures so far, nil before
+// any check ran: cheaper than Live when no threshold needs judging.
+func (r *Recorder) Checks() map[string]CheckStats {
+	var out map[string]CheckStats
+	for _, sh := range r.shards {
+		sh.mu.Lock()
+		for name, c := range sh.checks {
+			if out == nil {
+				out = map[string]CheckStats{}
+			}
+			o := out[name]
+			o.Pass += c.Pass
+			o.Fail += c.Fail
+			out[name] = o
+		}
+		sh.mu.Unlock()
+	}
+	return out
+}
+
 // summary returns what the shard recorded as a summary of its own, without
 // the run's span and series.
 func (sh *Shard) summary() *Summary {

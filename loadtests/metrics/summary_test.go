@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -158,5 +159,44 @@ func TestMergeKeepsASaturatedGenerator(t *testing.T) {
 	clean, _ := Merge(NewRecorder(1, start).Summary(start), NewRecorder(1, start).Summary(start))
 	if clean.Generator.Saturated {
 		t.Error("two runs that kept up merge into a saturated one")
+	}
+}
+
+// Live, the run so far, judges thresholds as the summary at the same
+// moment does, and Checks counts as it does.
+func TestLiveIsTheSummarySoFar(t *testing.T) {
+	start := time.Date(2026, 4, 26, 10, 0, 0, 0, time.UTC)
+	rec := NewRecorder(4, start)
+	for i := range 100 {
+		sh := rec.Shard(i)
+		r := &Result{Name: "GET /a", Status: 200, Duration: time.Duration(i+1) * time.Millisecond, Sent: 10, Received: 100}
+		if i%10 == 0 {
+			r.Name, r.Kind, r.Status = "GET /b", "status 503", 503
+		}
+		sh.Request(r)
+		sh.CheckSeen("is 200", r.Status == 200, r.Name, "503")
+		sh.Iteration(time.Duration(i)*time.Millisecond, i%25 == 0)
+	}
+	rec.Dropped(3)
+	now := start.Add(10 * time.Second)
+	live := rec.Live(now)
+	rec.Tick(now, 0)
+	sum := rec.Summary(now)
+	ts, err := ParseThresholds([]string{"checks>0.95", "checks{name=is 200}>0.8", "http_req_failed<0.2",
+		"http_req_duration{p95}<90ms", "http_req_duration{name=GET /b}{max}<100ms", "http_reqs{rate}>5",
+		"iterations==96", "interrupted_iterations==4", "dropped_iterations==3", "data_received>9000", "iteration_duration{avg}<60ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := EvaluateAll(live, ts)
+	want, _ := EvaluateAll(sum, ts)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("live thresholds:\n got %+v\nwant %+v", got, want)
+	}
+	if c := rec.Checks()["is 200"]; c.Pass != 90 || c.Fail != 10 {
+		t.Errorf("checks: got %+v, want 90 passed, 10 failed", c)
+	}
+	if c := live.Checks["is 200"]; c.Pass != 90 || c.Fail != 10 {
+		t.Errorf("live checks: got %+v, want 90 passed, 10 failed", c)
 	}
 }

@@ -5,11 +5,14 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,7 +48,8 @@ func dashboardPage(data []byte) []byte {
 		// </script> cannot appear inside JSON once "<" is escaped.
 		inline = strings.ReplaceAll(string(data), "<", "\\u003c")
 	}
-	r := strings.NewReplacer("/*UPLOT_CSS*/", uplotCSS, "/*UPLOT_JS*/", uplotJS, "/*RUN_DATA*/null", inline)
+	r := strings.NewReplacer("/*UPLOT_CSS*/", uplotCSS, "/*UPLOT_JS*/", uplotJS, "/*RUN_DATA*/null", inline,
+		"/*MAX_HISTORY*/0", strconv.Itoa(MaxHistory))
 	return []byte(r.Replace(dashboardHTML))
 }
 
@@ -73,17 +77,97 @@ type DashboardEvent struct {
 	// Kinds counts the last second's failures by kind ("timeout",
 	// "status 503", ...).
 	Kinds map[string]int64 `json:"kinds,omitempty"`
+	// Checks holds each check's passes and failures so far, Thresholds
+	// each threshold judged on the run so far (Reason "no samples" while
+	// its metric has none): the verdict as it stands.
+	Checks     map[string]metrics.CheckStats `json:"checks,omitempty"`
+	Thresholds []ThresholdState              `json:"thresholds,omitempty"`
 	// Server is the server's side in the same second, when scraped.
 	Server *ServerPoint `json:"server,omitempty"`
 	Done   bool         `json:"done"`
 }
 
 // DashboardFinal is the last event, sent as "done" once the run has
-// stopped: the totals, checks and thresholds as the summary has them.
+// stopped: the totals, checks (with what their failures saw) and
+// thresholds as the summary has them, and the text summary itself.
 type DashboardFinal struct {
+	Plan       string                        `json:"plan,omitempty"`
+	Start      string                        `json:"start,omitempty"`
 	Names      []NameLatency                 `json:"names"`
 	Checks     map[string]metrics.CheckStats `json:"checks,omitempty"`
-	Thresholds []metrics.ThresholdResult     `json:"thresholds,omitempty"`
+	Thresholds []ThresholdState              `json:"thresholds,omitempty"`
+	Saturated  bool                          `json:"saturated,omitempty"`
+	Reasons    []string                      `json:"reasons,omitempty"`
+	// Summary is the end-of-test summary as the terminal prints it.
+	Summary string `json:"summary,omitempty"`
+}
+
+// ThresholdState is a threshold's verdict with its observed value as the
+// summary writes it ("10.56ms", "99.50%", "no samples").
+type ThresholdState struct {
+	metrics.ThresholdResult
+	Text string `json:"text"`
+}
+
+func thresholdStates(rs []metrics.ThresholdResult) []ThresholdState {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]ThresholdState, len(rs))
+	for i, r := range rs {
+		out[i] = ThresholdState{ThresholdResult: r, Text: r.ObservedText()}
+	}
+	return out
+}
+
+// MaxHistory bounds the events the dashboard keeps for pages that connect
+// late and for the saved page, and the points each chart of the page
+// holds: a run's first MaxHistory seconds are kept one a second; then
+// every other point is dropped and one event in two kept from then on,
+// and so on (one in four, eight...), so a 24-hour run keeps between
+// MaxHistory/2 and MaxHistory points evenly spread over the whole run,
+// plus the latest. An event is a few hundred bytes plus about 100 per
+// request name, so the history stays within a few megabytes.
+const MaxHistory = 3600
+
+// history is a bounded, evenly thinned record of the run's events.
+type history struct {
+	kept   [][]byte // events 0, stride, 2*stride... so far
+	stride int
+	count  int    // events seen
+	tail   []byte // the latest event when it is not kept, else nil
+}
+
+func (h *history) add(ev []byte) {
+	if h.stride == 0 {
+		h.stride = 1
+	}
+	h.count++
+	if (h.count-1)%h.stride != 0 {
+		h.tail = ev
+		return
+	}
+	h.tail = nil
+	h.kept = append(h.kept, ev)
+	if len(h.kept) >= MaxHistory {
+		j := 0
+		for i := 0; i < len(h.kept); i += 2 {
+			h.kept[j] = h.kept[i]
+			j++
+		}
+		clear(h.kept[j:])
+		h.kept = h.kept[:j]
+		h.stride *= 2
+	}
+}
+
+// events returns the kept events and the latest, in order.
+func (h *history) events() [][]byte {
+	out := slices.Clone(h.kept)
+	if h.tail != nil {
+		out = append(out, h.tail)
+	}
+	return out
 }
 
 // dashboardRun is the whole run's data inlined in a saved page.
@@ -125,7 +209,7 @@ type Dashboard struct {
 
 	mu      sync.Mutex
 	subs    map[chan []byte]bool
-	history [][]byte // every event, as sent
+	history history // bounded: see MaxHistory
 	final   []byte
 	stopped bool
 
@@ -170,7 +254,19 @@ func (d *Dashboard) Pages() int {
 func (d *Dashboard) Events() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.history)
+	return d.history.count
+}
+
+// Kept returns how many events the dashboard holds now, at most
+// MaxHistory+1 (see MaxHistory).
+func (d *Dashboard) Kept() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := len(d.history.kept)
+	if d.history.tail != nil {
+		n++
+	}
+	return n
 }
 
 // AddSamples gathers the second's latency per request name. Names past
@@ -266,7 +362,7 @@ func (d *Dashboard) String() string {
 	return "dashboard " + d.Addr()
 }
 
-// events streams the run to a page: every event so far at once, then one
+// events streams the run to a page: the events kept so far at once, then one
 // a second until the run stops, then the "done" event, and the stream
 // ends. A page too slow to read misses events, never the run.
 func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
@@ -279,7 +375,7 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	ch := make(chan []byte, 4)
 	d.mu.Lock()
-	past := d.history
+	past := d.history.events()
 	final, stopped := d.final, d.stopped
 	if !stopped {
 		d.subs[ch] = true
@@ -333,6 +429,7 @@ func (d *Dashboard) Progress(p metrics.Progress) {
 		Elapsed: p.Elapsed.Seconds(), VUs: p.VUs, VUsMax: p.VUsMax, RPS: p.Last.Requests,
 		Requests: p.Requests, Failed: p.Failed, Complete: p.Complete, Interrupted: p.Interrupted, Dropped: p.Dropped,
 		Saturated: p.Generator.Saturated, Reasons: p.Generator.Reasons, Done: p.Done,
+		Checks: p.Checks, Thresholds: thresholdStates(p.Thresholds),
 	}
 	if h := p.Last.Duration; h != nil {
 		ev.P50, ev.P95, ev.P99 = msOf(h.Percentile(50)), msOf(h.Percentile(95)), msOf(h.Percentile(99))
@@ -353,7 +450,7 @@ func (d *Dashboard) Progress(p metrics.Progress) {
 	if d.stopped {
 		return
 	}
-	d.history = append(d.history, b)
+	d.history.add(b)
 	for ch := range d.subs {
 		select {
 		case ch <- b:
@@ -379,7 +476,7 @@ func (d *Dashboard) Stop(s *metrics.Summary) error {
 		close(ch)
 		delete(d.subs, ch)
 	}
-	history := d.history
+	history := d.history.events()
 	d.mu.Unlock()
 	var werr error
 	if d.html != "" {
@@ -390,8 +487,13 @@ func (d *Dashboard) Stop(s *metrics.Summary) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if err := d.srv.Shutdown(ctx); err != nil && werr == nil {
-		werr = err
+	if err := d.srv.Shutdown(ctx); err != nil {
+		// A page too slow to read its end within the second (a loaded
+		// machine, a stalled tab) misses it; the run did not fail.
+		_ = d.srv.Close()
+		if !errors.Is(err, context.DeadlineExceeded) && werr == nil {
+			werr = err
+		}
 	}
 	return werr
 }
@@ -401,6 +503,15 @@ func finalOf(s *metrics.Summary) DashboardFinal {
 	if s == nil {
 		return f
 	}
+	f.Plan = s.Plan
+	if !s.Start.IsZero() {
+		f.Start = s.Start.UTC().Format(time.RFC3339)
+	}
+	f.Saturated, f.Reasons = s.Generator.Saturated, s.Generator.Reasons
+	var text bytes.Buffer
+	if err := Text(&text, s); err == nil {
+		f.Summary = text.String()
+	}
 	for _, name := range s.Names() {
 		r := s.Requests[name]
 		f.Names = append(f.Names, NameLatency{Name: name, Count: r.Count, Failed: r.Failed,
@@ -409,23 +520,30 @@ func finalOf(s *metrics.Summary) DashboardFinal {
 	if len(s.Checks) > 0 {
 		f.Checks = map[string]metrics.CheckStats{}
 		for name, c := range s.Checks {
-			f.Checks[name] = metrics.CheckStats{Pass: c.Pass, Fail: c.Fail}
+			f.Checks[name] = *c
 		}
 	}
-	f.Thresholds = s.Thresholds
+	f.Thresholds = thresholdStates(s.Thresholds)
 	return f
 }
 
 func (d *Dashboard) writeHTML(history [][]byte, final []byte) error {
-	run := dashboardRun{Final: final, Events: make([]json.RawMessage, len(history))}
-	for i, ev := range history {
+	page, err := savedPage(history, final)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(d.html, page, 0o644)
+}
+
+// savedPage returns the page with the run's events and its end inlined.
+func savedPage(events [][]byte, final []byte) ([]byte, error) {
+	run := dashboardRun{Final: final, Events: make([]json.RawMessage, len(events))}
+	for i, ev := range events {
 		run.Events[i] = ev
 	}
 	data, err := json.Marshal(run)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.Write(dashboardPage(data))
-	return os.WriteFile(d.html, buf.Bytes(), 0o644)
+	return dashboardPage(data), nil
 }

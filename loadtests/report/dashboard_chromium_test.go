@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,8 +37,10 @@ func attr(dom, name string) int {
 }
 
 // The live page in a real Chromium: it loads, takes the run's events over
-// the stream until the run ends it, and its uPlot charts hold the points;
-// the saved page (WithHTML) is the same renderer with the run inlined.
+// the stream until the run ends it, its uPlot charts hold the points, and
+// its checks and thresholds tables hold rows while the run goes, before
+// the end; the saved page (WithHTML) is the same renderer with the run
+// inlined.
 func TestDashboardLiveInChromium(t *testing.T) {
 	bin := report.Chromium(t)
 	srv := report.APIMetrics(t)
@@ -54,12 +55,12 @@ func TestDashboardLiveInChromium(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	plan := loadtests.Plan{Name: "live", Scenarios: []loadtests.Scenario{{
+	plan := loadtests.Plan{Name: "live", Thresholds: []string{"checks{name=home is 200}==1", "http_req_failed<0.01"}, Scenarios: []loadtests.Scenario{{
 		Name:     "get",
 		Executor: loadtests.ConstantVUs{VUs: 2, Duration: 3 * time.Second},
 		User: loadtests.Func("get", func(vu *loadtests.VU) error {
-			vu.Get("/", loadtests.Name("home"))
-			vu.Get("/bad", loadtests.Name("bad"))
+			vu.Check("home is 200", vu.Get("/", loadtests.Name("home")).Status == 200)
+			vu.Check("bad is 200", vu.Get("/bad", loadtests.Name("bad")).Status == 200)
 			return vu.Sleep(10 * time.Millisecond)
 		}),
 	}}}
@@ -88,6 +89,16 @@ func TestDashboardLiveInChromium(t *testing.T) {
 	dom := <-dumped
 	all := dash.Events()
 	checkPage(t, "live", dom, all)
+	// While the run went, the events before the end filled both tables
+	// (the page counts those): each one, but for the first when the run
+	// started just before a whole second and no check had run yet; and the last table, the end's, has the
+	// check that always failed and the threshold /bad crossed.
+	if got := attr(dom, "data-live-checks"); got < all-2 || got < 1 {
+		t.Errorf("live page: the checks table had rows in %d events before the end, want %d or %d", got, all-2, all-1)
+	}
+	if got := attr(dom, "data-live-thresholds"); got < all-1 {
+		t.Errorf("live page: the thresholds table had rows in %d events before the end, want all %d", got, all-1)
+	}
 	if dash.Served() < int64(all)+1 {
 		t.Errorf("events served: %d, want the run's %d and done", dash.Served(), all)
 	}
@@ -119,7 +130,14 @@ func checkPage(t *testing.T, view, dom string, events int) {
 			t.Errorf("%s page, chart %s: holds %d points of %d series, want %d points (one an event) of %d", view, id, got[0], got[1], events, series)
 		}
 	}
-	if !strings.Contains(dom, "<th>no checks</th>") {
-		t.Errorf("%s page: no checks table at the end", view)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`<tr><th>bad is 200</th><td>0</td><td class="fail">\d+</td><td class="seen">bad got 503 ×\d+</td></tr>`),
+		regexp.MustCompile(`<tr><th>home is 200</th><td>\d+</td><td class="">0</td>`),
+		regexp.MustCompile(`<tr><th>checks\{name=home is 200\}==1</th><td class="ok">✓ ok</td><td>100.00%</td></tr>`),
+		regexp.MustCompile(`<tr><th>http_req_failed&lt;0.01</th><td class="fail">✗ crossed</td><td>50.00%</td></tr>`),
+	} {
+		if !want.MatchString(dom) {
+			t.Errorf("%s page: the checks and thresholds tables lack %s", view, want)
+		}
 	}
 }

@@ -36,11 +36,11 @@ func TestDashboardStreamsTheRunLive(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	plan := loadtests.Plan{Name: "live", Scenarios: []loadtests.Scenario{{
+	plan := loadtests.Plan{Name: "live", Thresholds: []string{"checks>0.99", "http_req_duration{name=nowhere}{p95}<1s"}, Scenarios: []loadtests.Scenario{{
 		Name:     "get",
 		Executor: loadtests.ConstantVUs{VUs: 2, Duration: time.Minute},
 		User: loadtests.Func("get", func(vu *loadtests.VU) error {
-			vu.Get("/", loadtests.Name("home"))
+			vu.Check("is 200", vu.Get("/", loadtests.Name("home")).Status == 200)
 			return vu.Sleep(5 * time.Millisecond)
 		}),
 	}}}
@@ -126,5 +126,26 @@ func TestDashboardStreamsTheRunLive(t *testing.T) {
 	}
 	if !last.Done || last.Requests < seen[0].Requests || last.VUsMax != 2 {
 		t.Errorf("last event: got %+v, want done with the run's totals", last)
+	}
+	// The checks and thresholds as they stand, in every event of the run
+	// once requests were made: the check passed every time; the threshold
+	// on a name never requested has no samples yet, then is crossed.
+	var passed int64
+	for _, e := range seen {
+		if e.Requests == 0 {
+			continue
+		}
+		c := e.Checks["is 200"]
+		if len(e.Checks) != 1 || c.Pass < max(passed, 1) || c.Fail != 0 {
+			t.Errorf("event at %gs: checks %+v, want is 200 passed, at least %d times as before", e.Elapsed, e.Checks, max(passed, 1))
+		}
+		passed = c.Pass
+		if len(e.Thresholds) != 2 || !e.Thresholds[0].OK || e.Thresholds[0].Text != "100.00%" ||
+			e.Thresholds[1].OK || e.Thresholds[1].Reason != "no samples" {
+			t.Errorf("event at %gs: thresholds %+v, want checks>0.99 ok at 100.00%%, the other without samples", e.Elapsed, e.Thresholds)
+		}
+	}
+	if len(final.Thresholds) != 2 || final.Thresholds[1].OK {
+		t.Errorf("done event: thresholds %+v, want the summary's verdicts", final.Thresholds)
 	}
 }

@@ -18,12 +18,18 @@ func TestTextGolden(t *testing.T) {
 	if err := Text(&b, practicalSummary()); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "practical.txt")
+	golden(t, "practical.txt", b.Bytes())
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -32,7 +38,7 @@ func TestTextGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (go test -update writes it)", err)
 	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("the text summary differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, b.Bytes(), want)
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }

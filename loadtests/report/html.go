@@ -1,133 +1,90 @@
 package report
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
-	"strings"
 	"time"
 
-	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
-
-//go:embed report.html.tmpl
-var htmlSource string
-
-var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
-
-// chartData is the time series the page's script draws, one value per second.
-type chartData struct {
-	T           []float64 `json:"t"` // seconds since the start
-	RPS         []int64   `json:"rps"`
-	Failed      []int64   `json:"failed"`
-	P50         []float64 `json:"p50"` // milliseconds
-	P95         []float64 `json:"p95"`
-	P99         []float64 `json:"p99"`
-	VUs         []int64   `json:"vus"`
-	Iterations  []int64   `json:"iterations"`
-	Interrupted []int64   `json:"interrupted"`
-	Dropped     []int64   `json:"dropped"`
-}
-
-type nameRow struct {
-	Name                         string
-	Count, Failed                int64
-	Avg, Med, P90, P95, P99, Max string
-}
-
-type checkRow struct {
-	Name       string
-	Pass, Fail int64
-	// Seen lists what the failures saw: "POST /api/v1/todos got 201 ×40; …".
-	Seen string
-}
 
 //go:embed charts.js
 var chartsJS string
 
-// ChartScript returns the canvas renderer the HTML reports share, for a
+// ChartScript returns the canvas renderer of the lab's HTML report, for a
 // page's <script>: draw(canvas, lines, xs) and drawCharts(charts, xs),
 // which draws every <canvas data-chart="NAME"> from charts[NAME], a list of
 // [name, colour, values] lines on the seconds xs, or [name, colour, values,
 // seconds] each on its own. Each canvas gets data-drawn="true" once drawn.
+// The load report is the dashboard's page (see HTML).
 func ChartScript() template.JS { return template.JS(chartsJS) }
 
-type htmlPage struct {
-	Title   string
-	Start   string
-	Elapsed string
-	// Saturated says why the generator was saturated, empty when it was not.
-	Saturated string
-	Summary   string
-	Names     []nameRow
-	Checks    []checkRow
-	Data      template.JS
-	Script    template.JS
-}
-
-// HTML writes a self-contained page: charts of latency (p50, p95, p99),
-// requests and failures per second, iterations and VUs over time, a table
-// per request name, and the text summary. It loads nothing from the network.
+// HTML writes the report of a finished run (a summary.json, or several
+// merged) as the live dashboard's page with the run inlined, the page
+// `loadtest run --html` writes: one renderer for the live and the saved
+// views. A summary keeps one point a second of all requests together, so
+// the charts show VUs, requests/s, latency p50/p95/p99 of all requests,
+// failures/s and dropped iterations; the tables give each request name,
+// check and threshold, and the text summary follows. The page is
+// self-contained (uPlot inlined) and loads nothing from the network.
 func HTML(w io.Writer, s *metrics.Summary) error {
-	var text bytes.Buffer
-	if err := Text(&text, s); err != nil {
-		return err
-	}
-	var d chartData
-	var origin int64
-	if len(s.Series) > 0 {
-		origin = s.Series[0].Time
-	}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	for _, p := range s.Series {
-		d.T = append(d.T, float64(p.Time-origin))
-		d.RPS = append(d.RPS, p.Requests)
-		d.Failed = append(d.Failed, p.Failed)
-		d.P50 = append(d.P50, ms(p.Duration.Percentile(50)))
-		d.P95 = append(d.P95, ms(p.Duration.Percentile(95)))
-		d.P99 = append(d.P99, ms(p.Duration.Percentile(99)))
-		d.VUs = append(d.VUs, p.VUs)
-		d.Iterations = append(d.Iterations, p.Iterations)
-		d.Interrupted = append(d.Interrupted, p.Interrupted)
-		d.Dropped = append(d.Dropped, p.Dropped)
-	}
-	data, err := json.Marshal(d) // escapes <, > and &: safe inside <script>
+	events, err := eventsOf(s)
 	if err != nil {
 		return fmt.Errorf("report data: %w", err)
 	}
-	page := htmlPage{
-		Title:   s.Plan,
-		Start:   s.Start.UTC().Format(time.RFC3339),
-		Elapsed: cli.FormatClock(s.Elapsed()),
-		Summary: text.String(),
-		Data:    template.JS(data),
-		Script:  ChartScript(),
+	final, err := json.Marshal(finalOf(s))
+	if err != nil {
+		return fmt.Errorf("report data: %w", err)
 	}
-	if s.Generator.Saturated {
-		page.Saturated = strings.Join(s.Generator.Reasons, "; ")
+	page, err := savedPage(events, final)
+	if err != nil {
+		return fmt.Errorf("report data: %w", err)
 	}
-	for _, n := range s.Names() {
-		r := s.Requests[n]
-		page.Names = append(page.Names, nameRow{
-			Name: n, Count: r.Count, Failed: r.Failed,
-			Avg: fmtDur(r.Duration.Mean()), Med: fmtDur(r.Duration.Percentile(50)),
-			P90: fmtDur(r.Duration.Percentile(90)), P95: fmtDur(r.Duration.Percentile(95)),
-			P99: fmtDur(r.Duration.Percentile(99)), Max: fmtDur(r.Duration.Max()),
-		})
-	}
-	for _, n := range s.CheckNames() {
-		c := s.Checks[n]
-		row := checkRow{Name: n, Pass: c.Pass, Fail: c.Fail}
-		var seen []string
-		for _, f := range c.Failures {
-			seen = append(seen, f.String())
+	_, err = w.Write(page)
+	return err
+}
+
+// eventsOf turns a summary's series into the dashboard's events, one a
+// second as the run sent them (thinned past MaxHistory as the live
+// dashboard thins them), the last one with the checks and thresholds.
+func eventsOf(s *metrics.Summary) ([][]byte, error) {
+	start := float64(s.Start.UnixNano()) / float64(time.Second)
+	var h history
+	var ev DashboardEvent
+	for i, p := range s.Series {
+		// A point is labelled with the second it began in and was sent at
+		// the next whole second.
+		ev = DashboardEvent{
+			Elapsed: max(float64(p.Time+1)-start, 0), VUs: p.VUs, VUsMax: s.VUsMax, RPS: p.Requests,
+			Requests: ev.Requests + p.Requests, Failed: ev.Failed + p.Failed,
+			Complete: ev.Complete + p.Iterations, Interrupted: ev.Interrupted + p.Interrupted, Dropped: ev.Dropped + p.Dropped,
 		}
-		row.Seen = strings.Join(seen, "; ")
-		page.Checks = append(page.Checks, row)
+		if s.Elapsed() > 0 {
+			ev.Elapsed = min(ev.Elapsed, s.Elapsed().Seconds())
+		}
+		ev.P50, ev.P95, ev.P99 = msOf(p.Duration.Percentile(50)), msOf(p.Duration.Percentile(95)), msOf(p.Duration.Percentile(99))
+		if p.Failed > 0 {
+			ev.Kinds = map[string]int64{"failed (all kinds)": p.Failed}
+		}
+		if i == len(s.Series)-1 {
+			ev.Done = true
+			ev.Saturated, ev.Reasons = s.Generator.Saturated, s.Generator.Reasons
+			ev.Thresholds = thresholdStates(s.Thresholds)
+			if len(s.Checks) > 0 {
+				ev.Checks = map[string]metrics.CheckStats{}
+				for name, c := range s.Checks {
+					ev.Checks[name] = metrics.CheckStats{Pass: c.Pass, Fail: c.Fail}
+				}
+			}
+		}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		h.add(b)
 	}
-	return htmlTemplate.Execute(w, page)
+	return h.events(), nil
 }

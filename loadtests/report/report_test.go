@@ -2,7 +2,9 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +79,31 @@ func TestTextHasK6Shape(t *testing.T) {
 	}
 }
 
-func TestHTMLIsSelfContained(t *testing.T) {
+// savedRun returns the run a saved page inlines, and the page with it
+// taken out.
+func savedRun(t *testing.T, page string) (dashboardRunOut, string) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^const RUN = (.*);$`).FindStringSubmatchIndex(page)
+	if m == nil {
+		t.Fatal("the page inlines no run (const RUN = ...;)")
+	}
+	data := page[m[2]:m[3]]
+	var run dashboardRunOut
+	if err := json.Unmarshal([]byte(data), &run); err != nil {
+		t.Fatalf("the inlined run: %v", err)
+	}
+	return run, page[:m[2]] + "null" + page[m[3]:]
+}
+
+type dashboardRunOut struct {
+	Events []DashboardEvent `json:"events"`
+	Final  DashboardFinal   `json:"final"`
+}
+
+// The report of a summary (loadtest report --html, loadtest merge --html)
+// is the live dashboard's page, the same bytes but for the run inlined,
+// with one event a point of the series and the summary's end.
+func TestHTMLIsTheDashboardPage(t *testing.T) {
 	s := practicalSummary()
 	// A request name that tries to close the script element.
 	s.Requests["GET /</script><script>alert(1)</script>"] = s.Requests["GET /api/v1/todos"]
@@ -86,8 +112,12 @@ func TestHTMLIsSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
-	if n := strings.Count(page, "<canvas"); n != 4 {
-		t.Errorf("charts: got %d canvases, want 4", n)
+	run, rest := savedRun(t, page)
+	if rest != string(dashboardPage(nil)) {
+		t.Error("the report is not the dashboard's page with a run inlined")
+	}
+	if !strings.Contains(page, uplotJS) {
+		t.Error("the page does not inline uPlot")
 	}
 	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//`).FindString(page); m != "" {
 		t.Errorf("the page loads something from the network: %q", m)
@@ -95,18 +125,56 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	if strings.Contains(page, "<script>alert(1)") {
 		t.Error("a request name was not escaped")
 	}
-	if !strings.Contains(page, `"rps":[`) || !strings.Contains(page, `"p95":[`) {
-		t.Error("the page lacks its chart data")
+	if len(run.Events) != len(s.Series) || len(s.Series) == 0 {
+		t.Fatalf("events: got %d, want one per point of the series (%d)", len(run.Events), len(s.Series))
 	}
-	if !strings.Contains(page, "(DELETE /api/v1/todos/{id} got 404 ×30)") {
-		t.Error("the page does not say what the failed check saw")
+	var requests int64
+	for i, ev := range run.Events {
+		p := s.Series[i]
+		requests += p.Requests
+		if ev.RPS != p.Requests || ev.VUs != p.VUs || ev.Requests != requests || ev.Done != (i == len(s.Series)-1) {
+			t.Errorf("event %d: got %+v, want the point %+v, %d requests so far", i, ev, p, requests)
+		}
+		if want := msOf(p.Duration.Percentile(95)); ev.P95 != want {
+			t.Errorf("event %d: p95 %v ms, want %v", i, ev.P95, want)
+		}
 	}
-	if !strings.Contains(page, "<td>is status 200</td><td>30</td><td>30</td><td style=\"text-align:left\">DELETE /api/v1/todos/{id} got 404 ×30</td>") {
-		t.Error("the page's checks table does not list what the failed check saw")
+	last := run.Events[len(run.Events)-1]
+	if last.Requests != 60 || len(last.Thresholds) != 2 || last.Checks["is status 200"].Fail != 30 {
+		t.Errorf("last event: got %+v, want the run's totals, checks and thresholds", last)
 	}
-	if !strings.Contains(page, "todos left behind: 30") {
-		t.Error("the page lacks the text summary")
+	f := run.Final
+	if f.Plan != "planners-and-studiers" || len(f.Names) != 3 || len(f.Thresholds) != 2 {
+		t.Errorf("final: got %+v, want the plan, its 3 names (one trying to close the script) and 2 thresholds", f)
 	}
+	if c := f.Checks["is status 200"]; c.Pass != 30 || c.Fail != 30 || len(c.Failures) != 1 || c.Failures[0].String() != "DELETE /api/v1/todos/{id} got 404 ×30" {
+		t.Errorf("final check: got %+v, want 30 passed, 30 failed, what they saw", c)
+	}
+	if th := f.Thresholds[0]; th.Expr != "checks>0.99" || th.OK || th.Text != "50.00%" {
+		t.Errorf("final threshold: got %+v, want checks>0.99 crossed at 50.00%%", th)
+	}
+	if !strings.Contains(f.Summary, "todos left behind: 30") {
+		t.Errorf("final: lacks the text summary:\n%s", f.Summary)
+	}
+}
+
+// The data the report inlines, byte for byte (go test -update rewrites
+// testdata/practical.dashboard.json; review the diff before committing).
+func TestHTMLDataGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := HTML(&b, practicalSummary()); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^const RUN = (.*);$`).FindStringSubmatch(b.String())
+	if m == nil {
+		t.Fatal("the page inlines no run")
+	}
+	var got bytes.Buffer
+	if err := json.Indent(&got, []byte(m[1]), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	got.WriteByte('\n')
+	golden(t, "practical.dashboard.json", got.Bytes())
 }
 
 func TestProgressLine(t *testing.T) {
@@ -202,7 +270,8 @@ func TestSaturatedGeneratorIsSaid(t *testing.T) {
 	if !strings.Contains(line.String(), "⚠ generator saturated") {
 		t.Errorf("progress line does not say the generator is saturated: %q", line.String())
 	}
-	if !strings.Contains(page.String(), `id="generator-saturated"`) {
-		t.Error("HTML report has no saturation banner")
+	run, _ := savedRun(t, page.String())
+	if !run.Final.Saturated || !slices.Equal(run.Final.Reasons, s.Generator.Reasons) || !run.Events[len(run.Events)-1].Saturated {
+		t.Errorf("HTML report does not say the generator was saturated: %+v", run.Final)
 	}
 }
