@@ -200,3 +200,21 @@ func TestLiveIsTheSummarySoFar(t *testing.T) {
 		t.Errorf("live checks: got %+v, want 90 passed, 10 failed", c)
 	}
 }
+
+// BenchmarkRecorderLive is what judging thresholds live costs the run
+// once a second: the run so far from 16 shards of 10 request names.
+func BenchmarkRecorderLive(b *testing.B) {
+	start := time.Now()
+	rec := NewRecorder(16, start)
+	for i := range 100_000 {
+		sh := rec.Shard(i)
+		sh.Request(&Result{Name: fmt.Sprintf("GET /%d", i%10), Status: 200, Duration: time.Duration(i%5000+100) * time.Microsecond})
+		sh.Check("is 200", true)
+		sh.Iteration(time.Millisecond, false)
+	}
+	ts, _ := ParseThresholds([]string{"checks>0.99", "http_req_duration{p95}<500ms", "http_req_failed<0.01"})
+	b.ReportAllocs()
+	for b.Loop() {
+		EvaluateAll(rec.Live(time.Now()), ts)
+	}
+}

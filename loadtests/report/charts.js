@@ -1,4 +1,5 @@
-// The canvas renderer of every HTML report (the load report, the lab's):
+// The canvas renderer of the lab's HTML report (the load report is the
+// dashboard's page, drawn with uPlot):
 // line charts over seconds, drawn with no library and nothing loaded.
 function niceStep(range, ticks) {
   const raw = range / ticks, mag = Math.pow(10, Math.floor(Math.log10(raw)));
