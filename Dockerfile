@@ -20,9 +20,20 @@ ARG TARGETARCH
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags="-s -w" -o /out/taskoverflow ./cmd/taskoverflow
+    go build -trimpath -ldflags="-s -w" -o /out/taskoverflow ./cmd/taskoverflow \
+    && CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
+    go build -trimpath -ldflags="-s -w" -o /out/loadtest ./cmd/loadtest
 
-# Final stage: the binary alone on distroless static (CA certificates, /etc/passwd, no shell),
+# The load generator's image: `docker build --target loadtest`. loadtest alone, as nonroot; the
+# Kubernetes shard Job (loadtest k8s) and the ECS load-generator task (terraform/loadgen.tf)
+# run it with `run SCENARIO ...` as their arguments.
+FROM gcr.io/distroless/static-debian12:nonroot AS loadtest
+COPY --from=build /out/loadtest /loadtest
+USER nonroot:nonroot
+ENTRYPOINT ["/loadtest"]
+CMD ["list"]
+
+# Final stage, the default target: the binary alone on distroless static (CA certificates, /etc/passwd, no shell),
 # running as the unprivileged nonroot user (65532).
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/taskoverflow /taskoverflow

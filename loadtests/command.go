@@ -135,7 +135,7 @@ func (c Command) Run(ctx context.Context, args []string, getenv func(string) str
 		timeout     = fs.Duration("timeout", DefaultRequestTimeout, "request timeout")
 		noThr       = fs.Bool("no-thresholds", false, "drop the plan's own thresholds")
 		quiet       = fs.Bool("quiet", false, "no progress line")
-		out         = fs.String("out", "", "write the summary as JSON (mergeable, renders again with report) to `FILE`")
+		out         = fs.String("out", "", "write the summary as JSON (mergeable, renders again with report) to `FILE`, or PUT it to an http(s) URL (an S3 presigned PUT URL, a GCS signed URL)")
 		html        = fs.String("html", "", "write a self-contained HTML report to `FILE`: the dashboard's page with the whole run in it")
 		serverURL   = fs.String("server-metrics", "", "with --dashboard or --html, scrape this Prometheus `URL` each second and draw the server's side (default: the endpoint's /metrics when it is this project's API; none turns it off)")
 		jsonl       = fs.String("out-jsonl", "", "stream every request as one JSON line to `FILE`")

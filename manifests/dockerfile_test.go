@@ -189,3 +189,46 @@ func excluded(patterns []string, path string) bool {
 	}
 	return false
 }
+
+// TestDockerfileLoadtestTarget: `docker build --target loadtest` gives the image the shard Job
+// and the ECS load-generator task run: loadtest at /loadtest, static, non-root; the default
+// target stays the API's image (checked above as the final stage).
+func TestDockerfileLoadtestTarget(t *testing.T) {
+	stages := parseDockerfile(t)
+	var lt *stage
+	for i, s := range stages {
+		if f := strings.Fields(s.from); len(f) == 3 && strings.EqualFold(f[1], "AS") && f[2] == "loadtest" {
+			if i == len(stages)-1 {
+				t.Error("the loadtest stage is the last one: a plain docker build would give the load generator, not the API")
+			}
+			lt = &stages[i]
+		}
+	}
+	if lt == nil {
+		t.Fatal("no stage named loadtest (docker build --target loadtest)")
+	}
+	if base := strings.Fields(lt.from)[0]; !strings.HasPrefix(base, "gcr.io/distroless/static") {
+		t.Errorf("loadtest stage FROM %q: want distroless static", base)
+	}
+	if got := lt.all("ENTRYPOINT"); !slices.Equal(got, []string{`["/loadtest"]`}) {
+		t.Errorf("loadtest stage ENTRYPOINT: got %v, want [\"/loadtest\"] (loadtest k8s and the ECS task pass run ... as arguments)", got)
+	}
+	if got := lt.all("COPY"); !slices.Contains(got, "--from=build /out/loadtest /loadtest") {
+		t.Errorf("loadtest stage COPY %v: want --from=build /out/loadtest /loadtest", got)
+	}
+	users := lt.all("USER")
+	if len(users) == 0 || strings.HasPrefix(users[0], "root") || strings.HasPrefix(users[0], "0") {
+		t.Errorf("loadtest stage USER %v: want a non-root user", users)
+	}
+	var built bool
+	for _, s := range stages {
+		for _, run := range s.all("RUN") {
+			if strings.Contains(run, "CGO_ENABLED=0") && strings.Contains(run, "-o /out/loadtest ./cmd/loadtest") {
+				built = true
+			}
+		}
+	}
+	if !built {
+		t.Error("no build stage runs CGO_ENABLED=0 go build -o /out/loadtest ./cmd/loadtest")
+	}
+}

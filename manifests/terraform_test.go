@@ -583,3 +583,114 @@ func TestTerraformOutputs(t *testing.T) {
 		}
 	}
 }
+
+// TestTerraformLoadGenerator: the load generator is off by default and, when on, is a task
+// definition of one loadtest container logging to its own group, run with the app's roles (so
+// LabRole works), and a results bucket that is private, encrypted and expires old runs.
+func TestTerraformLoadGenerator(t *testing.T) {
+	c := loadTerraform(t)
+	var enabled *hclsyntax.Block
+	for _, v := range c.blocksOf("variable", "loadgen_enabled") {
+		enabled = v
+	}
+	if enabled == nil {
+		t.Fatal("no variable loadgen_enabled")
+	}
+	if got := literal(t, attribute(t, enabled.Body, "default").Expr); got != cty.False {
+		t.Errorf("loadgen_enabled default: got %#v, want false (the load generator costs nothing unless asked for)", got)
+	}
+	// Every load-generator resource exists only when enabled.
+	for _, b := range c.blocksOf("resource") {
+		if !strings.Contains(b.Labels[0]+"."+b.Labels[1], "loadgen") && b.Labels[1] != "results" {
+			continue
+		}
+		count, ok := b.Body.Attributes["count"]
+		if !ok || !slices.ContainsFunc(references(count.Expr), func(r string) bool { return r == "local.loadgen_count" }) {
+			t.Errorf("resource %s.%s: want count from local.loadgen_count (off unless loadgen_enabled)", b.Labels[0], b.Labels[1])
+		}
+	}
+
+	td := c.resource(t, "aws_ecs_task_definition", "loadgen")
+	for attr, want := range map[string]string{"execution_role_arn": "local.execution_role_arn", "task_role_arn": "local.task_role_arn"} {
+		if got := reference(attribute(t, td.Body, attr).Expr); got != want {
+			t.Errorf("loadgen task %s: got %s, want %s (LabRole when use_existing_iam_role_name is set)", attr, got, want)
+		}
+	}
+	call := attribute(t, td.Body, "container_definitions").Expr.(*hclsyntax.FunctionCallExpr)
+	list := call.Args[0].(*hclsyntax.TupleConsExpr)
+	if len(list.Exprs) != 1 {
+		t.Fatalf("loadgen task: %d containers, want 1", len(list.Exprs))
+	}
+	items := objectItems(t, list.Exprs[0])
+	if got := reference(items["name"]); got != "local.loadgen_container" {
+		t.Errorf("loadgen container name: got %s, want local.loadgen_container (the output deploy loadtest reads)", got)
+	}
+	if got := literal(t, c.local(t, "loadgen_container")); got != cty.StringVal("loadtest") {
+		t.Errorf("local.loadgen_container: got %#v, want \"loadtest\"", got)
+	}
+	if _, ok := items["command"]; ok {
+		t.Error("loadgen container has a command: deploy loadtest sets it per shard")
+	}
+	logs := objectItems(t, objectItems(t, items["logConfiguration"])["options"])
+	if got := reference(logs["awslogs-group"]); got != "aws_cloudwatch_log_group.loadgen.name" {
+		t.Errorf("loadgen logs go to %s, want aws_cloudwatch_log_group.loadgen[0].name", got)
+	}
+	img, ok := c.local(t, "loadgen_image").(*hclsyntax.ConditionalExpr)
+	if !ok || shape(img.FalseResult) != "X:loadtest" || !slices.Contains(references(img.FalseResult), "aws_ecr_repository.app.repository_url") {
+		t.Errorf("local.loadgen_image: want var.loadgen_image, else the app repository's :loadtest tag (docker build --target loadtest)")
+	}
+
+	// The bucket: public access blocked in all four ways, encrypted, runs expire.
+	pab := c.resource(t, "aws_s3_bucket_public_access_block", "results")
+	for _, a := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+		if got := literal(t, attribute(t, pab.Body, a).Expr); got != cty.True {
+			t.Errorf("results bucket %s: got %#v, want true", a, got)
+		}
+	}
+	var sse string
+	for _, r := range c.resource(t, "aws_s3_bucket_server_side_encryption_configuration", "results").Body.Blocks {
+		for _, d := range r.Body.Blocks {
+			if d.Type == "apply_server_side_encryption_by_default" {
+				sse = literal(t, attribute(t, d.Body, "sse_algorithm").Expr).AsString()
+			}
+		}
+	}
+	if sse != "AES256" && sse != "aws:kms" {
+		t.Errorf("results bucket encryption: got %q, want AES256 or aws:kms", sse)
+	}
+	var expires bool
+	for _, r := range c.resource(t, "aws_s3_bucket_lifecycle_configuration", "results").Body.Blocks {
+		if literal(t, attribute(t, r.Body, "status").Expr) != cty.StringVal("Enabled") {
+			continue
+		}
+		for _, e := range r.Body.Blocks {
+			if e.Type == "expiration" && reference(attribute(t, e.Body, "days").Expr) == "var.loadgen_results_expiry_days" {
+				expires = true
+			}
+		}
+	}
+	if !expires {
+		t.Error("results bucket: no enabled lifecycle rule expiring runs after var.loadgen_results_expiry_days")
+	}
+	if _, ok := c.resource(t, "aws_s3_bucket", "results").Body.Attributes["acl"]; ok {
+		t.Error("results bucket sets an acl: ownership is enforced, access goes through presigned URLs")
+	}
+
+	// The security group lets nothing in.
+	for _, b := range c.blocksOf("resource", "aws_vpc_security_group_ingress_rule") {
+		if sg, ok := b.Body.Attributes["security_group_id"]; ok && strings.Contains(reference(sg.Expr), "loadgen") {
+			t.Errorf("ingress rule %s opens the load generator's security group", b.Labels[1])
+		}
+	}
+
+	// deploy loadtest reads these outputs.
+	var outs []string
+	for _, o := range c.blocksOf("output") {
+		outs = append(outs, o.Labels[0])
+	}
+	for _, want := range []string{"ecs_cluster", "region", "endpoint", "loadgen_task_definition", "loadgen_container", "loadgen_bucket", "loadgen_subnets", "loadgen_security_group"} {
+		if !slices.Contains(outs, want) {
+			t.Errorf("outputs: no %s (deploy loadtest reads it)", want)
+		}
+	}
+}

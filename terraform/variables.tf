@@ -212,3 +212,40 @@ variable "redis_engine_version" {
   description = "ElastiCache Redis engine version."
   default     = "7.1"
 }
+
+# The load generator (terraform/loadgen.tf), for deploy loadtest.
+
+variable "loadgen_enabled" {
+  type        = bool
+  description = "Create the load generator: its ECS task definition, log group, security group and an S3 bucket for the shards' summaries (deploy loadtest)."
+  default     = false
+}
+
+variable "loadgen_image" {
+  type        = string
+  description = "Image holding loadtest at /loadtest. Empty uses <repository>:loadtest, built with docker build --target loadtest."
+  default     = ""
+}
+
+variable "loadgen_cpu" {
+  type        = number
+  description = "Fargate CPU units of one load-generator task (one shard)."
+  default     = 1024
+}
+
+variable "loadgen_memory" {
+  type        = number
+  description = "Fargate memory in MiB of one load-generator task; a size Fargate allows for loadgen_cpu."
+  default     = 2048
+}
+
+variable "loadgen_results_expiry_days" {
+  type        = number
+  description = "Days after which a run's summaries and report in the results bucket are deleted."
+  default     = 30
+
+  validation {
+    condition     = var.loadgen_results_expiry_days >= 1
+    error_message = "loadgen_results_expiry_days must be at least 1."
+  }
+}

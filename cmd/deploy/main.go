@@ -6,6 +6,8 @@
 //	                write the endpoint to .endpoint and print ENDPOINT=...
 //	deploy output   print the deployment's outputs (endpoint, log group, region, ...)
 //	deploy down     destroy everything, after a confirmation
+//	deploy loadtest run a scenario as one ECS task per shard, merge the shards' summaries from
+//	                S3, judge the thresholds once (exit 99 crossed, 4 incomplete)
 //	deploy validate terraform init -backend=false && terraform validate, when the Terraform
 //	                registry answers; otherwise say that validation was not run and why
 //
@@ -34,12 +36,17 @@ func main() {
 }
 
 // exitCode reports err on stderr and returns the process exit code: 0 on success, 2 for a
-// usage error, 1 for any other failure.
+// usage error, deploy loadtest's verdict (99 a threshold crossed, 4 incomplete), 1 for any
+// other failure.
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintln(stderr, "deploy:", err)
+	var exit exitError
+	if errors.As(err, &exit) {
+		return exit.code
+	}
 	var usage usageError
 	if errors.As(err, &usage) {
 		return 2

@@ -25,6 +25,8 @@ commands:
   output    print the deployment's outputs
   down      destroy the deployment
   validate  check the Terraform configuration (needs the Terraform registry)
+  loadtest  run a scenario as --shards ECS tasks (loadgen_enabled), merge, judge once:
+            deploy loadtest --shards 3 --scenario NAME [flags] [-- loadtest run flags]
   version   print the version (also -version)
 
 Run deploy <command> -h for the command's flags.
@@ -61,6 +63,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		fmt.Fprint(stdout, usageText)
 		return nil
 	case "up", "output", "down", "validate":
+	case "loadtest":
+		return runLoadtest(ctx, args, environ, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usageText)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}

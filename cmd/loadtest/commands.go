@@ -30,7 +30,7 @@ type outputs struct {
 }
 
 func (o *outputs) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.out, "out", "", "write the summary as JSON (mergeable, renders again with report) to `FILE`")
+	fs.StringVar(&o.out, "out", "", "write the summary as JSON (mergeable, renders again with report) to `FILE`, or PUT it to an http(s) URL (an S3 presigned PUT URL)")
 	fs.StringVar(&o.html, "html", "", "write a self-contained HTML report to `FILE`")
 	fs.Var(&o.thresholds, "threshold", "pass/fail criterion such as 'checks>0.99' or 'http_req_duration{p95}<500ms' (repeatable)")
 }
@@ -43,7 +43,7 @@ func (o *outputs) finish(s *metrics.Summary, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if o.out != "" {
-		if err := s.WriteFile(o.out); err != nil {
+		if err := s.Save(context.Background(), o.out); err != nil {
 			fmt.Fprintf(stderr, "loadtest: %v\n", err)
 			return exitFailure
 		}
@@ -165,7 +165,7 @@ func (o *outputs) reevaluate(s *metrics.Summary, cmd string, stderr io.Writer) i
 
 // runMerge implements "loadtest merge A.json B.json...".
 func runMerge(args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("loadtest merge", "loadtest merge A.json B.json... [--out FILE] [--html FILE] [--threshold EXPR]...", stderr)
+	fs := cli.NewFlagSet("loadtest merge", "loadtest merge A.json B.json... (files or http(s) URLs) [--out FILE|URL] [--html FILE] [--threshold EXPR]...", stderr)
 	var o outputs
 	o.register(fs)
 	pos, err := cli.ParseInterleaved(fs, args)
@@ -182,9 +182,9 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	var missingErr error
 	shard := false
 	for _, path := range pos {
-		s, err := metrics.ReadFile(path)
+		s, err := metrics.Load(context.Background(), path)
 		if errors.Is(err, iofs.ErrNotExist) {
-			missing = append(missing, path)
+			missing = append(missing, metrics.Redact(path))
 			missingErr = err
 			continue
 		}
@@ -208,7 +208,11 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadtest merge: %v\n", missingErr)
 		return exitUsage
 	}
-	code, isShards := mergeShards(all, pos, &o, stderr)
+	names := make([]string, len(pos)) // a presigned URL's signature is not printed
+	for i, p := range pos {
+		names[i] = metrics.Redact(p)
+	}
+	code, isShards := mergeShards(all, names, &o, stderr)
 	if code != exitOK {
 		return code
 	}

@@ -36,7 +36,7 @@ func runK8s(args []string, stdout, stderr io.Writer) int {
 	var thresholds listFlag
 	fs.StringVar(&p.Name, "name", "loadtest", "name of the Jobs and the results claim (a DNS label)")
 	fs.StringVar(&p.Namespace, "namespace", "default", "namespace of every object")
-	fs.StringVar(&p.Image, "image", "", "container `IMAGE` holding the loadtest binary at /loadtest")
+	fs.StringVar(&p.Image, "image", "", "container `IMAGE` holding the loadtest binary at /loadtest (docker build --target loadtest)")
 	fs.StringVar(&p.Endpoint, "endpoint", "", "base `URL` of the API, as the pods reach it")
 	fs.IntVar(&p.Shards, "shards", 3, "how many shards (pods) split the run")
 	fs.StringVar(&p.RunID, "run-id", "", "name of the run, the same for every shard (default the --name)")

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -56,15 +57,15 @@ func (o TextOutput) Stop(s *metrics.Summary) error {
 
 func (o TextOutput) String() string { return "summary" }
 
-// JSONOutput writes summary.json (see metrics.Summary.WriteFile) to Path
-// when the run stops.
+// JSONOutput writes summary.json (see metrics.Summary.Save) to Path, a
+// file or an http(s) URL it PUTs the JSON to, when the run stops.
 type JSONOutput struct {
 	summaryOutput
 	Path string
 }
 
 // Stop writes the summary.
-func (o JSONOutput) Stop(s *metrics.Summary) error { return s.WriteFile(o.Path) }
+func (o JSONOutput) Stop(s *metrics.Summary) error { return s.Save(context.Background(), o.Path) }
 
 func (o JSONOutput) String() string { return "summary.json" }
 
