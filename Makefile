@@ -31,7 +31,7 @@ test: cross
 E2E_PKGS = ./lab ./cmd/lab ./loadtests/conncheck
 test-e2e:
 	go vet -tags e2e $(E2E_PKGS)
-	go test -tags e2e -count=1 -p 1 -run 'TestLabQuick|TestFixedAsBrokenFails|TestRunQuickCase|TestVerifyQuickCases|TestMakeCheck|TestTenThousandConnections' $(E2E_PKGS)
+	go test -tags e2e -count=1 -p 1 -run 'TestLabQuick|TestFixedAsBrokenFails|TestRunQuickCase|TestVerifyQuickCases|TestVerifyPlanExercises|TestMakeCheck|TestTenThousandConnections' $(E2E_PKGS)
 
 # bin/taskoverflow, bin/loadtest, bin/lab, bin/deploy, each printing $(VERSION) for `version`.
 build:
@@ -123,6 +123,7 @@ lab-quick:
 # CASE.env in the repository's root or in settings/ (lab init CASE writes one to start from). Each
 # verification prints its rules; the last line counts the exercises, "N passed, N failed", and the
 # target fails unless every one passed. CHECK_FLAGS="" runs the full sizes instead of the quick ones.
+# A plan exercise (exercises/NAME/main.go) is verified once its plan differs from the handout's.
 CHECK_FLAGS ?= --quick
 check:
 	@mkdir -p bin
@@ -135,6 +136,14 @@ check:
 			if ./bin/lab verify $$c --settings "$$f" $(CHECK_FLAGS) --binary bin/taskoverflow; then \
 				passed=$$((passed+1)); else failed=$$((failed+1)); fi; \
 		done; \
+	done; \
+	for p in exercises/*/main.go; do \
+		n=$$(basename $$(dirname $$p)); \
+		[ -f lab/plans/$$n/handout/main.go ] || continue; \
+		cmp -s $$p lab/plans/$$n/handout/main.go && continue; \
+		echo "== lab verify $$n --plan exercises/$$n $(CHECK_FLAGS)"; \
+		if ./bin/lab verify $$n --plan exercises/$$n $(CHECK_FLAGS) --binary bin/taskoverflow; then \
+			passed=$$((passed+1)); else failed=$$((failed+1)); fi; \
 	done; \
 	if [ $$((passed+failed)) -eq 0 ]; then \
 		echo "make check: no settings file: write one with ./bin/lab init CASE (cases: $$(./bin/lab list --names | tr '\n' ' '))" >&2; \

@@ -52,9 +52,13 @@ func TestReadmeLayoutMatchesTheTree(t *testing.T) {
 		top := strings.SplitN(p, "/", 2)[0]
 		switch {
 		case p == ".", rows[p]:
-		case top == "examples" || top == "bench" || top == "scripts":
+		case top == "examples" || top == "exercises" || top == "bench" || top == "scripts":
 			if !rows[top] {
 				t.Errorf("README layout: no row for %s/ (holding %s)", top, p)
+			}
+		case strings.HasPrefix(p, "lab/plans/"):
+			if !rows["lab/plans"] {
+				t.Errorf("README layout: no row for lab/plans/ (holding %s)", p)
 			}
 		case strings.HasSuffix(p, "/testserver") || p == "store/storetest":
 			// test-only helpers, described with the package they serve

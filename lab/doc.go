@@ -24,6 +24,14 @@
 // theirs by the case's rules plus rules that refuse a fix that changes other
 // settings or does not carry the case's load.
 //
+// An exercise whose fix is in a load plan is a PlanExercise: the student
+// edits exercises/NAME/main.go, a Go plan on loadtests.Main; the lab keeps
+// the handout and the reference solution in plans/NAME. Runner.VerifyPlan
+// builds the student's plan, runs the handout's and theirs as child
+// processes (the generator's CPU limited when the exercise says so) against
+// fresh API setups, and JudgePlan judges them by the exercise's rules plus
+// rules that refuse a changed scenario or a smaller load.
+//
 // The lab's other jobs have packages of their own: sample (what the server
 // sees), cpulimit (taskset and cgroup quotas), report (text, Markdown and
 // HTML results), capacity (the back-of-the-envelope arithmetic) and trace

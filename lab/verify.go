@@ -30,9 +30,11 @@ type Check struct {
 type Verification struct {
 	Case     string            `json:"case"`
 	Settings map[string]string `json:"settings"`
-	Checks   []Check           `json:"checks"`
-	Passed   int               `json:"passed"`
-	Failed   int               `json:"failed"`
+	// Plan is the directory of the student's plan, for a plan exercise.
+	Plan   string  `json:"plan,omitempty"`
+	Checks []Check `json:"checks"`
+	Passed int     `json:"passed"`
+	Failed int     `json:"failed"`
 }
 
 // OK reports whether every check passed.

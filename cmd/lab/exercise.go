@@ -39,11 +39,16 @@ func joinNames() string {
 
 func runInit(args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlagSet("lab init", "lab init CASE [-o FILE] [-f]", stderr)
-	out := fs.String("o", "", "write the settings to `FILE` (default: CASE.env in the current directory)")
+	out := fs.String("o", "", "write the settings to `FILE` (default: CASE.env in the current directory); for a plan exercise, the plan to DIR/main.go (default: exercises/NAME)")
 	force := fs.Bool("f", false, "overwrite FILE if it exists")
 	names, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return cli.FlagExit(err)
+	}
+	if len(names) == 1 {
+		if e, ok := lab.LookupPlanExercise(names[0]); ok {
+			return initPlan(e, *out, *force, stdout, stderr)
+		}
 	}
 	c, code := lookupCase("init", names, stderr)
 	if code != cli.ExitOK {
@@ -100,14 +105,29 @@ func readSettings(path string) (map[string]string, error) {
 }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("lab verify", "lab verify CASE --settings FILE [--quick] [--json]", stderr)
+	fs := cli.NewFlagSet("lab verify", "lab verify CASE --settings FILE | --plan DIR [--quick] [--json]", stderr)
 	settingsPath := fs.String("settings", "", "your settings `FILE` (KEY=value lines; lab init CASE writes one to start from)")
+	planDir := fs.String("plan", "", "your load plan's `DIR`, a Go plan on loadtests.Main (exercises/NAME), for an exercise whose fix is in the plan")
 	quick := fs.Bool("quick", false, "run the quick sizes, as CI does")
 	asJSON := fs.Bool("json", false, "print the verification as JSON")
 	binary := fs.String("binary", "", "the API server `BINARY` (default: build ./cmd/taskoverflow)")
 	names, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return cli.FlagExit(err)
+	}
+	switch {
+	case *planDir != "" && *settingsPath != "":
+		fmt.Fprintln(stderr, "lab verify: give --settings FILE or --plan DIR, not both")
+		return cli.ExitUsage
+	case *planDir != "" && len(names) == 1:
+		return verifyPlan(ctx, names[0], *planDir, *quick, *asJSON, *binary, stdout, stderr)
+	case len(names) == 1:
+		if e, ok := lab.LookupPlanExercise(names[0]); ok {
+			if c, ok := lab.Lookup(names[0]); !ok || !c.Verifiable() {
+				fmt.Fprintf(stderr, "lab verify: %s's fix is in its load plan: --plan DIR is required (lab verify %s --plan %s)\n", e.Name, e.Name, e.Dir())
+				return cli.ExitUsage
+			}
+		}
 	}
 	c, code := lookupCase("verify", names, stderr)
 	if code != cli.ExitOK {

@@ -4,8 +4,9 @@
 //
 //	lab list                          the cases, their sources and stories
 //	lab run CASE… | --all [--quick]   run cases; results in lab-results/<time>/
-//	lab init CASE [-o FILE] [-f]      an exercise's settings file to start from
+//	lab init CASE [-o FILE] [-f]      an exercise's settings file (or plan) to start from
 //	lab verify CASE --settings FILE   judge a student's settings (--quick, --json)
+//	lab verify NAME --plan DIR        judge a student's load plan (--quick, --json)
 //	lab workbook [CASE]               print an exercise
 //	lab capacity [flags]              the back-of-the-envelope arithmetic
 //	lab trace REQUEST_ID [--logs F]   one request's log lines in time order
@@ -29,8 +30,11 @@ const usage = `usage: lab COMMAND [flags]
 commands:
   list                          list the cases with the passage each reproduces
   run CASE... | --all           run cases, broken then fixed, and judge them (--quick: the CI sizes)
-  init CASE [-o FILE] [-f]      write the case's broken settings to start an exercise from (CASE.env)
+  init CASE [-o FILE] [-f]      write the case's broken settings to start an exercise from (CASE.env);
+                                for a plan exercise, the handout's plan (exercises/NAME/main.go)
   verify CASE --settings FILE   run the broken setup and yours, and judge yours (--quick, --json)
+  verify NAME --plan DIR        build your load plan, run the handout's and yours, judge yours
+                                (plan exercises: planners-and-studiers, generator-bottleneck, no-thresholds)
   workbook [CASE]               print a case's exercise (without CASE: the list)
   capacity [flags]              the practical's back-of-the-envelope: offered load vs capacity,
                                 pool sum vs max_connections, Redis clients vs ElastiCache's limit

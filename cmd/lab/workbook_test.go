@@ -12,13 +12,18 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 )
 
-// Every case has an exercise, every exercise a case, and lab workbook
-// prints it as docs/workbook holds it.
+// exerciseNames returns every case's name and every plan exercise's, sorted.
+func exerciseNames() []string {
+	return slices.Compact(slices.Sorted(slices.Values(append(lab.CaseNames(), lab.PlanExerciseNames()...))))
+}
+
+// Every case and plan exercise has an exercise page, every page a case or
+// plan exercise, and lab workbook prints it as docs/workbook holds it.
 func TestWorkbookCoversEveryCase(t *testing.T) {
-	if got, want := workbook.Names(), slices.Sorted(slices.Values(lab.CaseNames())); !slices.Equal(got, want) {
-		t.Errorf("exercises %v, want one per case %v", got, want)
+	if got, want := workbook.Names(), exerciseNames(); !slices.Equal(got, want) {
+		t.Errorf("exercises %v, want one per case and plan exercise %v", got, want)
 	}
-	for _, name := range lab.CaseNames() {
+	for _, name := range exerciseNames() {
 		text, ok := workbook.Exercise(name)
 		if !ok {
 			continue
@@ -93,7 +98,7 @@ func TestTeacherGuideCoversEveryCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range lab.CaseNames() {
+	for _, name := range exerciseNames() {
 		if !strings.Contains(string(b), "\n### "+name+" ") {
 			t.Errorf("docs/teacher.md has no section ### %s", name)
 		}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/lab"
+)
+
+// verifyPlan is lab verify NAME --plan DIR: the student's plan built, run
+// beside the handout's against the lab's API, and judged.
+func verifyPlan(ctx context.Context, name, dir string, quick, asJSON bool, binary string, stdout, stderr io.Writer) int {
+	e, ok := lab.LookupPlanExercise(name)
+	if !ok {
+		fmt.Fprintf(stderr, "lab verify: %s has no plan to verify: its fix is in settings (lab verify %s --settings FILE); plan exercises: %s\n",
+			name, name, strings.Join(lab.PlanExerciseNames(), ", "))
+		return cli.ExitUsage
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		fmt.Fprintf(stderr, "lab verify: --plan %s: not a directory (the plan is in %s)\n", dir, e.Dir())
+		return cli.ExitUsage
+	}
+	r := &lab.Runner{Quick: quick, Binary: binary, Progress: stderr}
+	if asJSON {
+		r.Progress = nil
+	}
+	v, err := r.VerifyPlan(ctx, e, dir)
+	var be *lab.BuildError
+	if errors.As(err, &be) {
+		fmt.Fprintf(stderr, "lab verify: %v\n", be)
+		return cli.ExitFailure
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "lab verify: %v\n", err)
+		return cli.ExitFailure
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			fmt.Fprintf(stderr, "lab verify: %v\n", err)
+			return cli.ExitFailure
+		}
+	} else {
+		fmt.Fprintf(stdout, "%s, your plan in %s:\n", e.Name, dir)
+		for _, ch := range v.Checks {
+			fmt.Fprintln(stdout, lab.FormatCheck(ch))
+		}
+		fmt.Fprintln(stdout, v.ClosingLine())
+	}
+	if !v.OK() {
+		return cli.ExitFailure
+	}
+	return cli.ExitOK
+}
+
+// initPlan is lab init NAME for a plan exercise: the handout's plan
+// written to DIR/main.go (default exercises/NAME), to start again from.
+func initPlan(e lab.PlanExercise, dir string, force bool, stdout, stderr io.Writer) int {
+	if dir == "" {
+		dir = e.Dir()
+	}
+	path := filepath.Join(dir, "main.go")
+	if _, err := os.Stat(path); err == nil && !force {
+		fmt.Fprintf(stderr, "lab init: %s exists; -f overwrites it with the handout's plan\n", path)
+		return cli.ExitUsage
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "lab init: %v\n", err)
+		return cli.ExitFailure
+	}
+	if err := os.WriteFile(path, e.Handout(), 0o644); err != nil {
+		fmt.Fprintf(stderr, "lab init: %v\n", err)
+		return cli.ExitFailure
+	}
+	fmt.Fprintf(stdout, "wrote %s (the handout's plan); then: lab verify %s --plan %s\n", path, e.Name, dir)
+	return cli.ExitOK
+}
