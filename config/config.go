@@ -75,6 +75,9 @@ type DBPool struct {
 	MaxConnIdleTime   time.Duration
 	HealthCheckPeriod time.Duration
 	SlowQuery         time.Duration // statements slower than this log at warn
+	// PoolWait bounds how long a request waits for a free connection; 0
+	// waits as long as the request's deadline allows (DB_POOL_WAIT=request).
+	PoolWait time.Duration
 }
 
 // Login holds the limits on guessing passwords and on bcrypt work.
@@ -123,6 +126,7 @@ func Vars() []Var {
 		{"DB_MAX_CONN_LIFETIME", "1h", "Postgres pool: a connection is closed after this age (MaxConnLifetime).", func(c *Config, v string) error { return setDuration(&c.DB.MaxConnLifetime, v) }},
 		{"DB_MAX_CONN_IDLE_TIME", "30m", "Postgres pool: an idle connection is closed after this (MaxConnIdleTime).", func(c *Config, v string) error { return setDuration(&c.DB.MaxConnIdleTime, v) }},
 		{"DB_HEALTH_CHECK_PERIOD", "1m", "Postgres pool: how often idle connections are checked (HealthCheckPeriod).", func(c *Config, v string) error { return setDuration(&c.DB.HealthCheckPeriod, v) }},
+		{"DB_POOL_WAIT", "request", "Postgres pool: how long a request waits for a free connection before 503 with Retry-After; `request` waits as long as the request's own deadline (REQUEST_TIMEOUT) allows.", setPoolWait},
 		{"DB_SLOW_QUERY", "200ms", "SQL statements slower than this log at warn instead of debug.", func(c *Config, v string) error { return setDuration(&c.DB.SlowQuery, v) }},
 
 		{"REDIS_MAX_ACTIVE", "32", "Redis pool: most connections open at once; `unlimited` must be spelled out (and logs a warning).", setRedisMaxActive},
@@ -192,6 +196,19 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("DB_APP_USER=%q needs DB_APP_PASSWORD", c.DBAppUser))
 	}
 	return c, errors.Join(errs...)
+}
+
+// setPoolWait reads DB_POOL_WAIT: a duration above zero, or `request` (0:
+// the request's deadline is the bound).
+func setPoolWait(c *Config, v string) error {
+	if strings.EqualFold(v, "request") {
+		c.DB.PoolWait = 0
+		return nil
+	}
+	if err := setDuration(&c.DB.PoolWait, v); err != nil {
+		return fmt.Errorf("%w, or `request`", err)
+	}
+	return nil
 }
 
 func setMetricsAddr(c *Config, v string) error {

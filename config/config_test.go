@@ -48,6 +48,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bcrypt too high", map[string]string{"BCRYPT_COST": "40"}, "at most 31"},
 		{"bad metrics addr", map[string]string{"METRICS_ADDR": "9464"}, "METRICS_ADDR=\"9464\": want host:port"},
 		{"bad proxy cidr", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,elb"}, `"elb" is not a CIDR`},
+		{"pool wait words", map[string]string{"DB_POOL_WAIT": "forever"}, "DB_POOL_WAIT=\"forever\": not a duration (such as 500ms, 10s, 5m), or `request`"},
 		{"app user without password", map[string]string{"DB_APP_USER": "app"}, `DB_APP_USER="app" needs DB_APP_PASSWORD`},
 	}
 	for _, tt := range tests {
@@ -67,6 +68,23 @@ func TestLoadUnlimitedSpelledOut(t *testing.T) {
 	}
 	if !c.Redis.Unlimited || c.Redis.MaxActive != 0 || c.Redis.MaxIdle != 3 {
 		t.Fatalf("got %+v, want unlimited with MaxIdle 3", c.Redis)
+	}
+}
+
+// DB_POOL_WAIT is a duration, or `request` (the default): the request's
+// deadline bounds the wait.
+func TestLoadPoolWait(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		want time.Duration
+	}{{"", 0}, {"request", 0}, {"REQUEST", 0}, {"150ms", 150 * time.Millisecond}} {
+		c, err := Load(env(map[string]string{"DB_POOL_WAIT": tt.env}))
+		if err != nil {
+			t.Fatalf("DB_POOL_WAIT=%q: %v", tt.env, err)
+		}
+		if c.DB.PoolWait != tt.want {
+			t.Errorf("DB_POOL_WAIT=%q: got %v, want %v", tt.env, c.DB.PoolWait, tt.want)
+		}
 	}
 }
 

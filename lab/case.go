@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/lab/cpulimit"
 )
@@ -53,6 +54,10 @@ type Setup struct {
 	CPU *cpulimit.Limit
 	// PGMaxConnections, when above zero, is Postgres's max_connections.
 	PGMaxConnections int
+	// PGLatency, when above zero, puts a toxiproxy proxy between the API
+	// and Postgres and delays every answer by it from the load's start:
+	// the database turned slow (the sampler and the seeding go direct).
+	PGLatency time.Duration
 	// SeedTodos is how many todos the database holds before the load starts.
 	SeedTodos int
 	// Workload is the load.
@@ -96,6 +101,9 @@ func (s Setup) Describe() []string {
 	if s.PGMaxConnections > 0 {
 		out = append(out, fmt.Sprintf("Postgres max_connections=%d", s.PGMaxConnections))
 	}
+	if s.PGLatency > 0 {
+		out = append(out, fmt.Sprintf("Postgres answers %s late (toxiproxy)", s.PGLatency))
+	}
 	if s.SeedTodos > 0 {
 		out = append(out, fmt.Sprintf("%d todos in the table", s.SeedTodos))
 	}
@@ -122,6 +130,7 @@ func All() []Case {
 	return []Case{
 		redisPoolUnbounded(),
 		dbSaturation(),
+		slowDatabase(),
 		maxConnections(),
 		plannersAndStudiers(),
 		pgMaxConnections(),
@@ -151,7 +160,7 @@ func CaseNames() []string {
 // in seconds and need little CPU, so that CI can run them under the race
 // detector beside other packages' tests.
 func QuickCaseNames() []string {
-	return []string{"redis-pool-unbounded", "max-connections", "pg-max-connections"}
+	return []string{"redis-pool-unbounded", "slow-database", "max-connections", "pg-max-connections"}
 }
 
 // Select returns the cases called names, or an error naming the unknown ones.

@@ -114,6 +114,12 @@ func TestJudges(t *testing.T) {
 				counters: map[string][2]float64{"pgxpool_acquire_count_total": {10, 1210}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1800}}},
 			figures{requests: 24000, latency: 80 * time.Millisecond, perSample: map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}},
 				counters: map[string][2]float64{"pgxpool_acquire_count_total": {10, 24010}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1600}}}},
+		{"slow-database",
+			figures{requests: 350, latency: 2200 * time.Millisecond, perSample: map[string][]float64{sample.SeriesHealthFailed: {1, 1, 1, 1}},
+				counters: map[string][2]float64{"pgxpool_acquire_count_total": {2, 352}, "pgxpool_empty_acquire_wait_seconds_total": {0, 600}}},
+			// Most requests shed with 503 at once; as many served a second.
+			figures{requests: 6700, failed: 6350, latency: 100 * time.Millisecond, perSample: map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}},
+				counters: map[string][2]float64{"pgxpool_acquire_count_total": {2, 352}, "pgxpool_empty_acquire_wait_seconds_total": {0, 31}}}},
 		{"max-connections",
 			figures{setup: setupOf("max-connections", false), peaks: map[string]float64{sample.SeriesFDs: 128},
 				conn: &conncheck.Report{Connections: 400, Final: conncheck.Stats{Established: 400, Served: 114}}},

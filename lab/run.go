@@ -20,6 +20,7 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/internal/apiproc"
 	"github.com/taskoverflow-lab/taskoverflow/internal/backing"
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/internal/faults"
 	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
@@ -136,6 +137,18 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 	}
 	defer sampler.Close()
 
+	// A slow database: the API reaches Postgres through a proxy that
+	// delays its answers once the load starts.
+	apiDatabaseURL := env.DatabaseURL
+	var pgProxy *faults.Proxy
+	if s.PGLatency > 0 {
+		var err error
+		if pgProxy, apiDatabaseURL, err = faults.ListenURL("postgres", env.DatabaseURL); err != nil {
+			return nil, err
+		}
+		defer pgProxy.Close()
+	}
+
 	var procs []*apiproc.Process
 	var releases []func() // each instance's CPU limit, once it has exited
 	defer func() {
@@ -154,7 +167,7 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 	}()
 	for i := range s.instances() {
 		apiEnv := s.Env()
-		apiEnv["DATABASE_URL"], apiEnv["REDIS_URL"] = env.DatabaseURL, env.RedisURL
+		apiEnv["DATABASE_URL"], apiEnv["REDIS_URL"] = apiDatabaseURL, env.RedisURL
 		// The CPU limit holds from the process's start, not from after it
 		// has settled.
 		prepare := func(cmd *exec.Cmd) error {
@@ -190,6 +203,13 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 	go func() { samples <- sampler.Run(sampleCtx, run.Start) }()
 	time.Sleep(time.Second)
 
+	if pgProxy != nil {
+		if _, err := pgProxy.AddLatency(faults.Downstream, int(s.PGLatency.Milliseconds()), 0); err != nil {
+			stopSampling()
+			<-samples
+			return nil, err
+		}
+	}
 	loadStart := time.Now()
 	out, loadErr := s.Workload.run(ctx, sampler.URLs, r.Progress, label)
 	run.Elapsed = time.Since(loadStart)

@@ -23,7 +23,12 @@ const pruneBatch = 20
 // request with another fingerprint (another body), and EUNAVAILABLE ones as
 // CreateTodo does.
 func (db *DB) CreateTodoOnce(ctx context.Context, key string, fingerprint []byte, t taskoverflow.Todo, window time.Duration) (todo taskoverflow.Todo, replayed bool, err error) {
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return todo, false, err
+	}
+	defer c.Release()
+	err = pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 		// A key past its window may be used afresh; prune a few others too.
 		if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys
 			WHERE created_at < now() - $2::interval AND (key = $1 OR key IN (

@@ -10,7 +10,7 @@ func (db *DB) Collector() prometheus.Collector { return poolCollector{db} }
 type poolCollector struct{ db *DB }
 
 var poolDescs = struct {
-	acquired, idle, total, constructing, max, acquires, emptyAcquires, canceled, waitSeconds, acquireSeconds, newConns, lifetimeDestroys, idleDestroys *prometheus.Desc
+	acquired, idle, total, constructing, max, acquires, emptyAcquires, canceled, waitsRunOut, waitSeconds, acquireSeconds, newConns, lifetimeDestroys, idleDestroys *prometheus.Desc
 }{
 	acquired:         prometheus.NewDesc("pgxpool_acquired_conns", "Postgres connections in use.", nil, nil),
 	idle:             prometheus.NewDesc("pgxpool_idle_conns", "Postgres connections idle in the pool.", nil, nil),
@@ -20,6 +20,7 @@ var poolDescs = struct {
 	acquires:         prometheus.NewDesc("pgxpool_acquire_count_total", "Connections taken from the pool.", nil, nil),
 	emptyAcquires:    prometheus.NewDesc("pgxpool_empty_acquire_count_total", "Takes that found no idle connection and waited for one.", nil, nil),
 	canceled:         prometheus.NewDesc("pgxpool_canceled_acquire_count_total", "Takes given up because the request's context ended.", nil, nil),
+	waitsRunOut:      prometheus.NewDesc("pgxpool_wait_run_out_total", "Takes given up after DB_POOL_WAIT: requests answered 503 with Retry-After.", nil, nil),
 	waitSeconds:      prometheus.NewDesc("pgxpool_empty_acquire_wait_seconds_total", "Time spent waiting for a connection by takes that found none idle.", nil, nil),
 	acquireSeconds:   prometheus.NewDesc("pgxpool_acquire_duration_seconds_total", "Time spent taking connections, waits included.", nil, nil),
 	newConns:         prometheus.NewDesc("pgxpool_new_conns_total", "Connections opened.", nil, nil),
@@ -46,6 +47,7 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.acquires, float64(s.AcquireCount()))
 	counter(d.emptyAcquires, float64(s.EmptyAcquireCount()))
 	counter(d.canceled, float64(s.CanceledAcquireCount()))
+	counter(d.waitsRunOut, float64(c.db.waitsRunOut.Load()))
 	counter(d.waitSeconds, s.EmptyAcquireWaitTime().Seconds())
 	counter(d.acquireSeconds, s.AcquireDuration().Seconds())
 	counter(d.newConns, float64(s.NewConnsCount()))

@@ -8,15 +8,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	taskoverflow "github.com/taskoverflow-lab/taskoverflow"
 )
 
 // DB is the Postgres store.
 type DB struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	poolWait time.Duration
+	// waitsRunOut counts takes given up after PoolWait (for metrics).
+	waitsRunOut atomic.Int64
 }
 
 // Options are the pool's settings (the server maps DB_* configuration onto
@@ -28,6 +34,9 @@ type Options struct {
 	MaxConnIdleTime   time.Duration
 	HealthCheckPeriod time.Duration
 	SlowQuery         time.Duration // statements slower than this log at warn
+	// PoolWait bounds how long a statement waits for a free connection
+	// before failing with EUNAVAILABLE; 0 waits as long as its context allows.
+	PoolWait time.Duration
 }
 
 // Open configures a pool for url (password, when given, replaces the URL's)
@@ -55,14 +64,43 @@ func Open(ctx context.Context, url, password string, cfg Options, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	return &DB{pool: pool, log: log}, nil
+	return &DB{pool: pool, log: log, poolWait: cfg.PoolWait}, nil
+}
+
+// acquire takes a connection from the pool, waiting for a free one at most
+// PoolWait (when set) and never past ctx. A wait that runs out is an
+// EUNAVAILABLE error, which the API answers with 503 and Retry-After, so an
+// instance whose database is slow sheds load at once rather than making
+// every request queue; the caller releases the connection.
+func (db *DB) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	if db.poolWait <= 0 {
+		c, err := db.pool.Acquire(ctx)
+		return c, classify(err)
+	}
+	wait, cancel := context.WithTimeout(ctx, db.poolWait)
+	defer cancel()
+	c, err := db.pool.Acquire(wait)
+	if err != nil && ctx.Err() == nil && wait.Err() != nil {
+		db.waitsRunOut.Add(1)
+		return nil, &taskoverflow.Error{Code: taskoverflow.EUNAVAILABLE,
+			Message: "no database connection came free within DB_POOL_WAIT; try again", Err: err}
+	}
+	return c, classify(err)
 }
 
 // Close closes every connection, waiting for those in use to be released.
 func (db *DB) Close() { db.pool.Close() }
 
-// Ping checks that Postgres answers, through the pool.
-func (db *DB) Ping(ctx context.Context) error { return classify(db.pool.Ping(ctx)) }
+// Ping checks that Postgres answers, through the pool (waiting for a
+// connection as a statement does).
+func (db *DB) Ping(ctx context.Context) error {
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	return classify(c.Ping(ctx))
+}
 
 // Stat returns the pool's statistics (for metrics).
 func (db *DB) Stat() *pgxpool.Stat { return db.pool.Stat() }

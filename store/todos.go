@@ -20,7 +20,12 @@ func (db *DB) ListTodos(ctx context.Context, f taskoverflow.TodoFilter) ([]tasko
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+todoColumns+` FROM todos
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Release()
+	rows, err := c.Query(ctx, `SELECT `+todoColumns+` FROM todos
 		WHERE ($1::boolean IS NULL OR completed = $1)
 		  AND ($2::int IS NULL OR deadline_at <= now() + make_interval(days => $2))
 		  AND id > $3
@@ -41,13 +46,23 @@ func (db *DB) ListTodos(ctx context.Context, f taskoverflow.TodoFilter) ([]tasko
 
 // GetTodo returns the todo with id, or an ENOTFOUND error.
 func (db *DB) GetTodo(ctx context.Context, id int64) (taskoverflow.Todo, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+todoColumns+` FROM todos WHERE id = $1`, id)
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return taskoverflow.Todo{}, err
+	}
+	defer c.Release()
+	rows, _ := c.Query(ctx, `SELECT `+todoColumns+` FROM todos WHERE id = $1`, id)
 	return collectTodo(rows, id)
 }
 
 // CreateTodo inserts t (its id and times are set by the database) and returns it as stored.
 func (db *DB) CreateTodo(ctx context.Context, t taskoverflow.Todo) (taskoverflow.Todo, error) {
-	rows, _ := db.pool.Query(ctx, `INSERT INTO todos (title, description, completed, deadline_at)
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return taskoverflow.Todo{}, err
+	}
+	defer c.Release()
+	rows, _ := c.Query(ctx, `INSERT INTO todos (title, description, completed, deadline_at)
 		VALUES ($1, $2, $3, $4) RETURNING `+todoColumns,
 		t.Title, t.Description, t.Completed, deadline(t.DeadlineAt))
 	return collectTodo(rows, 0)
@@ -55,7 +70,12 @@ func (db *DB) CreateTodo(ctx context.Context, t taskoverflow.Todo) (taskoverflow
 
 // UpdateTodo sets the fields u holds and returns the todo as stored, or an ENOTFOUND error.
 func (db *DB) UpdateTodo(ctx context.Context, id int64, u taskoverflow.TodoUpdate) (taskoverflow.Todo, error) {
-	rows, _ := db.pool.Query(ctx, `UPDATE todos SET
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return taskoverflow.Todo{}, err
+	}
+	defer c.Release()
+	rows, _ := c.Query(ctx, `UPDATE todos SET
 		title = COALESCE($2, title),
 		description = COALESCE($3, description),
 		completed = COALESCE($4, completed),
@@ -68,7 +88,12 @@ func (db *DB) UpdateTodo(ctx context.Context, id int64, u taskoverflow.TodoUpdat
 
 // DeleteTodo deletes the todo with id and returns it, or an ENOTFOUND error.
 func (db *DB) DeleteTodo(ctx context.Context, id int64) (taskoverflow.Todo, error) {
-	rows, _ := db.pool.Query(ctx, `DELETE FROM todos WHERE id = $1 RETURNING `+todoColumns, id)
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return taskoverflow.Todo{}, err
+	}
+	defer c.Release()
+	rows, _ := c.Query(ctx, `DELETE FROM todos WHERE id = $1 RETURNING `+todoColumns, id)
 	return collectTodo(rows, id)
 }
 

@@ -12,7 +12,12 @@ import (
 
 // CreateUser stores a new user; an ECONFLICT error when the username is taken.
 func (db *DB) CreateUser(ctx context.Context, username string, passwordHash []byte) (taskoverflow.User, error) {
-	rows, _ := db.pool.Query(ctx, `INSERT INTO users (username, password_hash) VALUES ($1, $2)
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return taskoverflow.User{}, err
+	}
+	defer c.Release()
+	rows, _ := c.Query(ctx, `INSERT INTO users (username, password_hash) VALUES ($1, $2)
 		RETURNING id, username, password_hash, created_at`, username, passwordHash)
 	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
 	var pgErr *pgconn.PgError
@@ -24,7 +29,12 @@ func (db *DB) CreateUser(ctx context.Context, username string, passwordHash []by
 
 // UserByUsername returns the user, or an ENOTFOUND error.
 func (db *DB) UserByUsername(ctx context.Context, username string) (taskoverflow.User, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT id, username, password_hash, created_at FROM users WHERE username = $1`, username)
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return taskoverflow.User{}, err
+	}
+	defer c.Release()
+	rows, _ := c.Query(ctx, `SELECT id, username, password_hash, created_at FROM users WHERE username = $1`, username)
 	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, taskoverflow.Errorf(taskoverflow.ENOTFOUND, "no user %q", username)

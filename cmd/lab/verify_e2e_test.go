@@ -29,6 +29,9 @@ func TestVerifyQuickCases(t *testing.T) {
 		// Keeping more idle connections does not bound the pool.
 		"redis-pool-unbounded": {map[string]string{"REDIS_MAX_ACTIVE": "unlimited", "REDIS_MAX_IDLE": "16", "REDIS_WAIT": "false",
 			"MAX_INFLIGHT": "1024", "GOMAXPROCS": "1"}, "unlimited has no size"},
+		// Liveness off the database, but requests still queue without bound.
+		"slow-database": {map[string]string{"HEALTH_CHECKS_DB": "false", "DB_POOL_WAIT": "request", "REQUEST_TIMEOUT": "60s"},
+			"bound the wait"},
 		// The connector's limit raised, the fd limit left: nothing more is served.
 		"max-connections": {map[string]string{lab.KeyNoFile: "128", "MAX_CONNS": "4096"}, "MAX_CONNS alone cannot serve past the fd limit"},
 		// 3 × 7 = 21 connections, still more than max_connections 20.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -44,51 +43,6 @@ func TestWorkbookCoversEveryCase(t *testing.T) {
 	}
 	if code, _, errOut := runLab(t, "", "workbook", "nope"); code != cli.ExitUsage || !strings.Contains(errOut, "no case nope") {
 		t.Errorf("lab workbook nope: exit %d %q, want usage", code, errOut)
-	}
-}
-
-// labCommand matches a lab command as the workbook writes it.
-var labCommand = regexp.MustCompile(`(?m)^go run \./cmd/lab (.+)$`)
-
-// The workbook's lab commands run as written: lab init writes a settings
-// file that parses; the others parse their flags (with -h added, so that
-// nothing runs a case).
-func TestWorkbookCommandsRun(t *testing.T) {
-	for _, name := range workbook.Names() {
-		text, _ := workbook.Exercise(name)
-		matches := labCommand.FindAllStringSubmatch(text, -1)
-		if len(matches) == 0 {
-			t.Errorf("%s: no lab command", name)
-		}
-		for _, m := range matches {
-			args := strings.Fields(m[1])
-			t.Run(name+" "+m[1], func(t *testing.T) {
-				switch args[0] {
-				case "init":
-					t.Chdir(t.TempDir())
-					code, out, errOut := runLab(t, "", args...)
-					if code != cli.ExitOK {
-						t.Fatalf("exit %d\n%s%s", code, out, errOut)
-					}
-					f, err := os.Open(args[1] + ".env")
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer f.Close()
-					if _, err := lab.ParseSettings(f); err != nil {
-						t.Errorf("the file lab init wrote: %v", err)
-					}
-				case "capacity", "list", "workbook":
-					if code, out, errOut := runLab(t, "", args...); code != cli.ExitOK {
-						t.Errorf("exit %d\n%s%s", code, out, errOut)
-					}
-				default:
-					if code, out, errOut := runLab(t, "", append(args, "-h")...); code != cli.ExitOK {
-						t.Errorf("with -h: exit %d\n%s%s", code, out, errOut)
-					}
-				}
-			})
-		}
 	}
 }
 

@@ -15,6 +15,7 @@ func storeOptions(c config.DBPool) store.Options {
 		MaxConnIdleTime:   c.MaxConnIdleTime,
 		HealthCheckPeriod: c.HealthCheckPeriod,
 		SlowQuery:         c.SlowQuery,
+		PoolWait:          c.PoolWait,
 	}
 }
 

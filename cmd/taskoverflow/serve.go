@@ -177,6 +177,14 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
+// poolWait names DB_POOL_WAIT's value as the configuration spells it.
+func poolWait(d time.Duration) string {
+	if d == 0 {
+		return "request"
+	}
+	return d.String()
+}
+
 // logStartup logs the effective settings, the database without its password,
 // and the file descriptor limit that bounds MAX_CONNS.
 func logStartup(log *slog.Logger, cfg config.Config) {
@@ -187,7 +195,8 @@ func logStartup(log *slog.Logger, cfg config.Config) {
 	log.Info("postgres pool",
 		"max_conns", cfg.DB.MaxConns, "min_conns", cfg.DB.MinConns,
 		"max_conn_lifetime", cfg.DB.MaxConnLifetime.String(), "max_conn_idle_time", cfg.DB.MaxConnIdleTime.String(),
-		"health_check_period", cfg.DB.HealthCheckPeriod.String(), "slow_query", cfg.DB.SlowQuery.String())
+		"health_check_period", cfg.DB.HealthCheckPeriod.String(), "slow_query", cfg.DB.SlowQuery.String(),
+		"pool_wait", poolWait(cfg.DB.PoolWait))
 	maxActive := fmt.Sprint(cfg.Redis.MaxActive)
 	if cfg.Redis.Unlimited {
 		maxActive = "unlimited"

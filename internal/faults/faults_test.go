@@ -104,3 +104,35 @@ func TestServerDoesNotLinkFaults(t *testing.T) {
 		}
 	}
 }
+
+// The error-returning API the lab uses: a latency toxic delays the answer
+// until it is removed, and the proxy closes.
+func TestListenLatencyClose(t *testing.T) {
+	p, err := faults.Listen("echo", echo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	slow, err := p.AddLatency(faults.Downstream, 2000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := roundTrip(t, c, 300*time.Millisecond); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("with 2 s of latency: got %v, want the read to time out", err)
+	}
+	if err := p.RemoveToxic(slow); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RemoveToxic(slow); err == nil {
+		t.Error("removing a toxic twice: got no error")
+	}
+	p.Close()
+	if c2, err := net.DialTimeout("tcp", p.Addr, time.Second); err == nil {
+		c2.Close()
+		t.Error("dial after Close: got a connection, want it refused")
+	}
+}
