@@ -80,8 +80,8 @@ type DashboardEvent struct {
 	// Checks holds each check's passes and failures so far, Thresholds
 	// each threshold judged on the run so far (Reason "no samples" while
 	// its metric has none): the verdict as it stands.
-	Checks     map[string]metrics.CheckStats `json:"checks,omitempty"`
-	Thresholds []ThresholdState              `json:"thresholds,omitempty"`
+	Checks     map[string]CheckState `json:"checks,omitempty"`
+	Thresholds []ThresholdState      `json:"thresholds,omitempty"`
 	// Server is the server's side in the same second, when scraped.
 	Server *ServerPoint `json:"server,omitempty"`
 	Done   bool         `json:"done"`
@@ -91,15 +91,52 @@ type DashboardEvent struct {
 // stopped: the totals, checks (with what their failures saw) and
 // thresholds as the summary has them, and the text summary itself.
 type DashboardFinal struct {
-	Plan       string                        `json:"plan,omitempty"`
-	Start      string                        `json:"start,omitempty"`
-	Names      []NameLatency                 `json:"names"`
-	Checks     map[string]metrics.CheckStats `json:"checks,omitempty"`
-	Thresholds []ThresholdState              `json:"thresholds,omitempty"`
-	Saturated  bool                          `json:"saturated,omitempty"`
-	Reasons    []string                      `json:"reasons,omitempty"`
+	Plan       string                `json:"plan,omitempty"`
+	Start      string                `json:"start,omitempty"`
+	Names      []NameLatency         `json:"names"`
+	Checks     map[string]CheckState `json:"checks,omitempty"`
+	Thresholds []ThresholdState      `json:"thresholds,omitempty"`
+	Saturated  bool                  `json:"saturated,omitempty"`
+	Reasons    []string              `json:"reasons,omitempty"`
 	// Summary is the end-of-test summary as the terminal prints it.
 	Summary string `json:"summary,omitempty"`
+}
+
+// CheckState is a check's passes and failures so far; at the end, Seen
+// says what the failures saw, as the text summary does ("DELETE
+// /api/v1/todos/{id} got 404 ×30; ...").
+type CheckState struct {
+	Pass int64  `json:"pass"`
+	Fail int64  `json:"fail"`
+	Seen string `json:"seen,omitempty"`
+}
+
+// checkStates returns the checks as the page shows them, with what their
+// failures saw when seen is set.
+func checkStates[C metrics.CheckStats | *metrics.CheckStats](cs map[string]C, seen bool) map[string]CheckState {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make(map[string]CheckState, len(cs))
+	for name, c := range cs {
+		var st metrics.CheckStats
+		switch v := any(c).(type) {
+		case metrics.CheckStats:
+			st = v
+		case *metrics.CheckStats:
+			st = *v
+		}
+		cs := CheckState{Pass: st.Pass, Fail: st.Fail}
+		if seen {
+			var what []string
+			for _, f := range st.Failures {
+				what = append(what, f.String())
+			}
+			cs.Seen = strings.Join(what, "; ")
+		}
+		out[name] = cs
+	}
+	return out
 }
 
 // ThresholdState is a threshold's verdict with its observed value as the
@@ -429,7 +466,7 @@ func (d *Dashboard) Progress(p metrics.Progress) {
 		Elapsed: p.Elapsed.Seconds(), VUs: p.VUs, VUsMax: p.VUsMax, RPS: p.Last.Requests,
 		Requests: p.Requests, Failed: p.Failed, Complete: p.Complete, Interrupted: p.Interrupted, Dropped: p.Dropped,
 		Saturated: p.Generator.Saturated, Reasons: p.Generator.Reasons, Done: p.Done,
-		Checks: p.Checks, Thresholds: thresholdStates(p.Thresholds),
+		Checks: checkStates(p.Checks, false), Thresholds: thresholdStates(p.Thresholds),
 	}
 	if h := p.Last.Duration; h != nil {
 		ev.P50, ev.P95, ev.P99 = msOf(h.Percentile(50)), msOf(h.Percentile(95)), msOf(h.Percentile(99))
@@ -517,12 +554,7 @@ func finalOf(s *metrics.Summary) DashboardFinal {
 		f.Names = append(f.Names, NameLatency{Name: name, Count: r.Count, Failed: r.Failed,
 			P50: msOf(r.Duration.Percentile(50)), P95: msOf(r.Duration.Percentile(95)), P99: msOf(r.Duration.Percentile(99))})
 	}
-	if len(s.Checks) > 0 {
-		f.Checks = map[string]metrics.CheckStats{}
-		for name, c := range s.Checks {
-			f.Checks[name] = *c
-		}
-	}
+	f.Checks = checkStates(s.Checks, true)
 	f.Thresholds = thresholdStates(s.Thresholds)
 	return f
 }

@@ -73,12 +73,7 @@ func eventsOf(s *metrics.Summary) ([][]byte, error) {
 			ev.Done = true
 			ev.Saturated, ev.Reasons = s.Generator.Saturated, s.Generator.Reasons
 			ev.Thresholds = thresholdStates(s.Thresholds)
-			if len(s.Checks) > 0 {
-				ev.Checks = map[string]metrics.CheckStats{}
-				for name, c := range s.Checks {
-					ev.Checks[name] = metrics.CheckStats{Pass: c.Pass, Fail: c.Fail}
-				}
-			}
+			ev.Checks = checkStates(s.Checks, false)
 		}
 		b, err := json.Marshal(ev)
 		if err != nil {

@@ -69,7 +69,10 @@ func (o JSONOutput) Stop(s *metrics.Summary) error { return s.Save(context.Backg
 
 func (o JSONOutput) String() string { return "summary.json" }
 
-// HTMLOutput writes the HTML report (see HTML) to Path when the run stops.
+// HTMLOutput writes the HTML report (see HTML) to Path when the run stops:
+// the dashboard's page from the summary alone. A Dashboard with WithHTML
+// writes the same page with each second's request names and the server's
+// side too, as `loadtest run --html` does.
 type HTMLOutput struct {
 	summaryOutput
 	Path string
