@@ -185,8 +185,8 @@ func (r *loadRun) abandon(ctx context.Context, f fleet, arns []string, err error
 }
 
 // wait polls the tasks until every one has stopped, printing a line when the count of
-// running ones changes, and stops those still running after Timeout. It returns the last
-// state of each task, and context.DeadlineExceeded after a timeout.
+// running ones changes, and stops those still running after Timeout or when ctx is cancelled.
+// It returns the last state of each task, and context.DeadlineExceeded after a timeout.
 func (r *loadRun) wait(ctx context.Context, f fleet, arns []string, stdout io.Writer) (map[string]taskState, error) {
 	deadline := r.Now().Add(r.StartDelay + r.Timeout)
 	states := map[string]taskState{}
@@ -209,16 +209,21 @@ func (r *loadRun) wait(ctx context.Context, f fleet, arns []string, stdout io.Wr
 		if counts["STOPPED"] == len(arns) {
 			return states, nil
 		}
-		if !r.Now().Before(deadline) {
+		stopRunning := func(reason string) {
 			for _, arn := range arns {
 				if states[arn].LastStatus != "STOPPED" {
-					_ = f.StopTask(context.WithoutCancel(ctx), r.Cluster, arn, "deploy loadtest: past --timeout")
+					_ = f.StopTask(context.WithoutCancel(ctx), r.Cluster, arn, reason)
 				}
 			}
+		}
+		if !r.Now().Before(deadline) {
+			stopRunning("deploy loadtest: past --timeout")
 			return states, fmt.Errorf("tasks still running after %s: %w", r.StartDelay+r.Timeout, context.DeadlineExceeded)
 		}
 		if err := r.Sleep(ctx, r.PollInterval); err != nil {
-			return states, err
+			// Interrupted: the tasks would go on loading the service with no one to judge.
+			stopRunning("deploy loadtest: interrupted")
+			return states, fmt.Errorf("interrupted; the tasks still running were stopped: %w", err)
 		}
 	}
 }

@@ -364,3 +364,20 @@ func TestSDKStaysInDeploy(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadtestInterrupted: an interrupt while the shards run stops them: no task goes on
+// loading the service with no one left to judge it.
+func TestLoadtestInterrupted(t *testing.T) {
+	f := newFakeFleet(t, map[int]string{0: "hang", 1: "hang"})
+	r := fakeRun(t, f, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	sleep := r.Sleep
+	r.Sleep = func(c context.Context, d time.Duration) error { cancel(); return sleep(c, d) }
+	err := r.run(ctx, f, io.Discard, io.Discard)
+	if !errors.Is(err, context.Canceled) || exitOf(err) != 1 {
+		t.Errorf("run: %v, want an interruption (exit 1)", err)
+	}
+	if len(f.stopped) != 2 {
+		t.Errorf("stopped %v, want both running tasks", f.stopped)
+	}
+}
