@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
+	"github.com/taskoverflow-lab/taskoverflow/lab"
 )
 
 // closingLine is lab verify's last line.
@@ -23,6 +25,14 @@ var closingLine = regexp.MustCompile(`(?m)^\d+ passed, \d+ failed$`)
 // clear its case (exit 0); lab verify must judge (exit 0 or 1, never a
 // usage error) and print its closing line. A page's commands other than
 // the quick ones are TestWorkbookCommandsRun's.
+//
+// A quick verify of the shipped start (`verify NAME --settings NAME.env
+// --quick` after the page's `lab init NAME`, or `verify NAME --plan
+// exercises/NAME --quick`) is the first of the three runs that
+// TestVerifyQuickCases or TestVerifyPlanExercises makes, with the same
+// flags: this test checks that the page's command has that shape and that
+// NAME is one of theirs, and leaves the run to them (each takes half a
+// minute).
 func TestDocCommandsQuick(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "taskoverflow")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/taskoverflow").CombinedOutput(); err != nil {
@@ -57,6 +67,11 @@ func TestDocCommandsQuick(t *testing.T) {
 				}
 			}
 			for _, c := range quick {
+				if by, ok := runByVerifyTest(c.args); ok {
+					t.Logf("%s: run as written by %s", c, by)
+					ran++
+					continue
+				}
 				start := time.Now()
 				code, out, errOut := runLab(t, "", append(c.args, "--binary", bin)...)
 				t.Logf("%s: exit %d in %s", c, code, time.Since(start).Round(time.Second))
@@ -77,4 +92,20 @@ func TestDocCommandsQuick(t *testing.T) {
 	if ran == 0 && !t.Failed() {
 		t.Error("no quick command in the pages")
 	}
+}
+
+// runByVerifyTest names the e2e test whose first run is the command args
+// (a lab command line), when one is.
+func runByVerifyTest(args []string) (string, bool) {
+	if len(args) != 5 || args[0] != "verify" || args[4] != "--quick" {
+		return "", false
+	}
+	name := args[1]
+	switch {
+	case args[2] == "--settings" && args[3] == name+".env" && slices.Contains(lab.QuickCaseNames(), name):
+		return "TestVerifyQuickCases", true
+	case args[2] == "--plan" && args[3] == "exercises/"+name && slices.Contains(lab.PlanExerciseNames(), name):
+		return "TestVerifyPlanExercises", true
+	}
+	return "", false
 }
