@@ -155,7 +155,14 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "lab verify: %v\n", err)
 		return cli.ExitFailure
 	}
-	if *asJSON {
+	return printVerification(stdout, stderr, v, *asJSON, fmt.Sprintf("%s, your settings in %s:", c.Name, *settingsPath))
+}
+
+// printVerification writes v as JSON or as one line per check under
+// heading with the closing line, and returns lab verify's exit code: 0
+// when every check passed, 1 otherwise.
+func printVerification(stdout, stderr io.Writer, v *lab.Verification, asJSON bool, heading string) int {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(v); err != nil {
@@ -163,7 +170,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return cli.ExitFailure
 		}
 	} else {
-		fmt.Fprintf(stdout, "%s, your settings in %s:\n", c.Name, *settingsPath)
+		fmt.Fprintln(stdout, heading)
 		for _, ch := range v.Checks {
 			fmt.Fprintln(stdout, lab.FormatCheck(ch))
 		}

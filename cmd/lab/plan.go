@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,33 +30,12 @@ func verifyPlan(ctx context.Context, name, dir string, quick, asJSON bool, binar
 		r.Progress = nil
 	}
 	v, err := r.VerifyPlan(ctx, e, dir)
-	var be *lab.BuildError
-	if errors.As(err, &be) {
-		fmt.Fprintf(stderr, "lab verify: %v\n", be)
-		return cli.ExitFailure
-	}
 	if err != nil {
+		// A plan that does not build fails here, with the compiler's output.
 		fmt.Fprintf(stderr, "lab verify: %v\n", err)
 		return cli.ExitFailure
 	}
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
-			fmt.Fprintf(stderr, "lab verify: %v\n", err)
-			return cli.ExitFailure
-		}
-	} else {
-		fmt.Fprintf(stdout, "%s, your plan in %s:\n", e.Name, dir)
-		for _, ch := range v.Checks {
-			fmt.Fprintln(stdout, lab.FormatCheck(ch))
-		}
-		fmt.Fprintln(stdout, v.ClosingLine())
-	}
-	if !v.OK() {
-		return cli.ExitFailure
-	}
-	return cli.ExitOK
+	return printVerification(stdout, stderr, v, asJSON, fmt.Sprintf("%s, your plan in %s:", e.Name, dir))
 }
 
 // initPlan is lab init NAME for a plan exercise: the handout's plan
