@@ -44,7 +44,7 @@ func runK8s(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&p.Claim, "claim", "", "PersistentVolumeClaim for the results (default NAME-results, created ReadWriteMany)")
 	fs.StringVar(&p.StorageClass, "storage-class", "", "storage class of the created claim (one that offers ReadWriteMany)")
 	fs.Var(&thresholds, "threshold", "threshold judged once, on the merge (repeatable)")
-	dir := fs.String("dir", ".", "write shards.yaml and merge.yaml into `DIR`")
+	dir := fs.String("dir", ".", "write shards.yaml and merge.yaml into `DIR` (made when missing)")
 	// After "--" come loadtest run's own arguments, passed on as they are.
 	var pos []string
 	if i := slices.Index(args, "--"); i >= 0 {
@@ -82,6 +82,10 @@ func runK8s(args []string, stdout, stderr io.Writer) int {
 	}
 	shards, merge, err := k8sManifests(p, createClaim)
 	if err != nil {
+		fmt.Fprintf(stderr, "loadtest k8s: %v\n", err)
+		return exitFailure
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		fmt.Fprintf(stderr, "loadtest k8s: %v\n", err)
 		return exitFailure
 	}

@@ -60,7 +60,8 @@ func manifests(t *testing.T, path string) []string {
 func TestK8sManifestsDecodeStrictlyAndHoldTheInvariants(t *testing.T) {
 	for _, shards := range []int{1, 3, 7} {
 		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
-			dir := t.TempDir()
+			// A directory that does not exist yet: k8s makes it.
+			dir := filepath.Join(t.TempDir(), "deploy", "k8s")
 			code, stdout, stderr := runCLI(t, context.Background(), nil, "k8s", "--image", "registry.example/loadtest:1",
 				"--endpoint", "http://api.default.svc:6400", "--shards", fmt.Sprint(shards), "--name", "wk8",
 				"--threshold", "http_req_duration{p95}<300ms", "--dir", dir, "--", "planners-and-studiers", "--variant", "fixed")
