@@ -41,6 +41,11 @@ func runList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s%s\n  %s\n  source: %s\n  \"%s\"\n  broken: %s\n  fixed:  %s\n\n",
 			c.Name, tag, c.Story, c.Source, c.Passage, c.Broken.Summary, c.Fixed.Summary)
 	}
+	fmt.Fprintln(stdout, "Plan exercises (the fix is in exercises/NAME/main.go; lab verify NAME --plan exercises/NAME):")
+	for _, name := range lab.PlanExerciseNames() {
+		e, _ := lab.LookupPlanExercise(name)
+		fmt.Fprintf(stdout, "\n%s\n  %s\n  source: %s\n", e.Name, e.Story, e.Source)
+	}
 	return cli.ExitOK
 }
 

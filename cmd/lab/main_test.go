@@ -78,7 +78,7 @@ func TestList(t *testing.T) {
 		t.Fatalf("exit code %d", code)
 	}
 	for _, want := range []string{"redis-pool-unbounded [quick]", "db-saturation\n", "max-connections [quick]",
-		"planners-and-studiers\n", "pg-max-connections [quick]", "source: Testing With Load", "LEAST(DBInstanceClassMemory/9531392, 5000)"} {
+		"planners-and-studiers\n", "pg-max-connections [quick]", "slow-database [quick]", "Plan exercises", "\ngenerator-bottleneck\n", "\nno-thresholds\n", "source: Testing With Load", "LEAST(DBInstanceClassMemory/9531392, 5000)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q", want)
 		}
