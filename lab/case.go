@@ -160,7 +160,7 @@ func CaseNames() []string {
 // in seconds and need little CPU, so that CI can run them under the race
 // detector beside other packages' tests.
 func QuickCaseNames() []string {
-	return []string{"redis-pool-unbounded", "slow-database", "max-connections", "pg-max-connections"}
+	return []string{"redis-pool-unbounded", "db-saturation", "slow-database", "max-connections", "pg-max-connections"}
 }
 
 // Select returns the cases called names, or an error naming the unknown ones.

@@ -91,14 +91,7 @@ func judgeSlowDatabase(b, f *SetupRun) []Rule {
 		}
 		return 1000 * r.Delta("pgxpool_empty_acquire_wait_seconds_total") / n
 	}
-	served := func(r *SetupRun) float64 {
-		total, failed := r.Requests()
-		if r.Elapsed <= 0 {
-			return 0
-		}
-		return float64(total-failed) / r.Elapsed.Seconds()
-	}
-	sb, sf := served(b), served(f)
+	sb, sf := b.ServedPerSecond(), f.ServedPerSecond()
 	return []Rule{
 		atLeast("health checks failed", "", b.Sum(sample.SeriesHealthFailed), f.Sum(sample.SeriesHealthFailed), 2),
 		atMost("health checks failed", "", b.Sum(sample.SeriesHealthFailed), f.Sum(sample.SeriesHealthFailed), 0),

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,10 +111,12 @@ func TestJudges(t *testing.T) {
 			figures{setup: setupOf("redis-pool-unbounded", true), requests: 30000, latency: time.Millisecond,
 				counters: map[string][2]float64{sample.SeriesRedisConnections: {3, 18}}, peaks: map[string]float64{sample.SeriesRedisClients: 17}}},
 		{"db-saturation",
-			figures{requests: 1200, latency: 2 * time.Second, perSample: map[string][]float64{sample.SeriesHealthFailed: {1, 1, 1, 0, 1}},
-				counters: map[string][2]float64{"pgxpool_acquire_count_total": {10, 1210}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1800}}},
-			figures{requests: 24000, latency: 80 * time.Millisecond, perSample: map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}},
-				counters: map[string][2]float64{"pgxpool_acquire_count_total": {10, 24010}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1600}}}},
+			figures{requests: 1200, latency: 2 * time.Second,
+				perSample: map[string][]float64{sample.SeriesHealthFailed: {1, 1, 1, 0, 1}, sample.SeriesHealthMS: {1000, 1000, 1000, 850, 1000}},
+				counters:  map[string][2]float64{"pgxpool_acquire_count_total": {10, 1210}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1800}}},
+			figures{requests: 3100, latency: 330 * time.Millisecond,
+				perSample: map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}, sample.SeriesHealthMS: {2.5, 3, 2.7}},
+				counters:  map[string][2]float64{"pgxpool_acquire_count_total": {10, 3110}, "pgxpool_empty_acquire_wait_seconds_total": {0, 950}}}},
 		{"slow-database",
 			figures{requests: 350, latency: 2200 * time.Millisecond, perSample: map[string][]float64{sample.SeriesHealthFailed: {1, 1, 1, 1}},
 				counters: map[string][2]float64{"pgxpool_acquire_count_total": {2, 352}, "pgxpool_empty_acquire_wait_seconds_total": {0, 600}}},
@@ -163,6 +166,57 @@ func TestJudges(t *testing.T) {
 				t.Errorf("broken judged as fixed: got cleared, want not\n%s", rulesText(stuck))
 			}
 		})
+	}
+}
+
+// TestDBSaturationWrongFixes judges the two halves of db-saturation's fix
+// alone, with figures like those measured: each fails the rule it misses.
+func TestDBSaturationWrongFixes(t *testing.T) {
+	broken := figures{requests: 1200, latency: 2 * time.Second,
+		perSample: map[string][]float64{sample.SeriesHealthFailed: {1, 1, 1, 0, 1}, sample.SeriesHealthMS: {1000, 1000, 1000, 850, 1000}},
+		counters:  map[string][2]float64{"pgxpool_acquire_count_total": {10, 1210}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1800}}}
+	tests := []struct {
+		what  string
+		fixed figures
+		fails string
+	}{
+		// A pool of 8 with the health check still on it: served, but the
+		// check waits in the pool's line (307 ms measured) and pings.
+		{"pool of 8, health check through it", figures{requests: 3100, latency: 340 * time.Millisecond,
+			perSample: map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}, sample.SeriesHealthMS: {300, 310, 290}},
+			counters:  map[string][2]float64{"pgxpool_acquire_count_total": {10, 3110}, "pgxpool_empty_acquire_wait_seconds_total": {0, 950}}},
+			"health check answer time, median"},
+		// Liveness off the database, the pool left at 2: 82 a second.
+		{"health check off the database, pool of 2", figures{requests: 820, latency: 1200 * time.Millisecond,
+			perSample: map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}, sample.SeriesHealthMS: {2.5, 3, 2.7}},
+			counters:  map[string][2]float64{"pgxpool_acquire_count_total": {10, 830}, "pgxpool_empty_acquire_wait_seconds_total": {0, 950}}},
+			"requests served per second"},
+	}
+	for _, tt := range tests {
+		v := judgeCase(t, "db-saturation", broken, tt.fixed)
+		var failed []string
+		for _, r := range v.Rules {
+			if !r.Pass {
+				failed = append(failed, r.Name)
+			}
+		}
+		if v.Cleared || !slices.Contains(failed, tt.fails) {
+			t.Errorf("%s: failed %q, want %q among them\n%s", tt.what, failed, tt.fails, rulesText(v))
+		}
+	}
+}
+
+// TestMedianDuringLoad reads only the samples taken while the load ran.
+func TestMedianDuringLoad(t *testing.T) {
+	r := &SetupRun{LoadAt: time.Second, Elapsed: 3 * time.Second}
+	for i, v := range []float64{900, 5, 1, 3, 2, 800} {
+		r.Samples = append(r.Samples, sample.Sample{T: time.Duration(i) * time.Second, Values: map[string]float64{"x": v}})
+	}
+	if got := r.Median("x"); got != 2.5 {
+		t.Errorf("median of 5, 1, 3, 2: got %v, want 2.5", got)
+	}
+	if got := r.Median("y"); got != 0 {
+		t.Errorf("median of a series never seen: got %v, want 0", got)
 	}
 }
 

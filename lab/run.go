@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,8 +33,13 @@ type SetupRun struct {
 	Label string
 	Setup Setup
 	Start time.Time
-	// Elapsed covers the load, from its start to its end.
+	// LoadAt is when the load started, after Start; Elapsed covers the
+	// load, from its start to its end.
+	LoadAt  time.Duration
 	Elapsed time.Duration
+	// Capacity is what the calibration measured, in requests a second (0
+	// without one).
+	Capacity float64
 	// CPU says how the API's CPU was limited, as applied.
 	CPU string
 	// Pids of the API instances.
@@ -211,6 +217,7 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 		}
 	}
 	loadStart := time.Now()
+	run.LoadAt = loadStart.Sub(run.Start)
 	out, loadErr := s.Workload.run(ctx, sampler.URLs, r.Progress, label)
 	run.Elapsed = time.Since(loadStart)
 	time.Sleep(1100 * time.Millisecond)
@@ -335,6 +342,26 @@ func (r *SetupRun) Sum(series string) float64 {
 	return sum
 }
 
+// Median returns the median of a per-sample series over the samples taken
+// while the load ran, 0 when it has none there.
+func (r *SetupRun) Median(series string) float64 {
+	var vs []float64
+	for _, s := range r.Samples {
+		v, ok := s.Values[series]
+		if ok && s.T >= r.LoadAt && s.T <= r.LoadAt+r.Elapsed {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return 0
+	}
+	slices.Sort(vs)
+	if n := len(vs); n%2 == 0 {
+		return (vs[n/2-1] + vs[n/2]) / 2
+	}
+	return vs[len(vs)/2]
+}
+
 // LogLines counts the log lines, of every instance, that contain each of subs.
 func (r *SetupRun) LogLines(subs ...string) int {
 	n := 0
@@ -371,6 +398,15 @@ func (r *SetupRun) FailedRate() float64 {
 		return 0
 	}
 	return float64(failed) / float64(total)
+}
+
+// ServedPerSecond returns the load's requests that did not fail, per second of the load.
+func (r *SetupRun) ServedPerSecond() float64 {
+	total, failed := r.Requests()
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(total-failed) / r.Elapsed.Seconds()
 }
 
 // P95 returns the 95th percentile of the load's request durations, in milliseconds.

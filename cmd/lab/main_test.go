@@ -77,7 +77,7 @@ func TestList(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit code %d", code)
 	}
-	for _, want := range []string{"redis-pool-unbounded [quick]", "db-saturation\n", "max-connections [quick]",
+	for _, want := range []string{"redis-pool-unbounded [quick]", "db-saturation [quick]", "max-connections [quick]",
 		"planners-and-studiers\n", "pg-max-connections [quick]", "slow-database [quick]", "Plan exercises", "\ngenerator-bottleneck\n", "\nno-thresholds\n", "source: Testing With Load", "LEAST(DBInstanceClassMemory/9531392, 5000)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q", want)

@@ -29,6 +29,9 @@ func TestVerifyQuickCases(t *testing.T) {
 		// Keeping more idle connections does not bound the pool.
 		"redis-pool-unbounded": {map[string]string{"REDIS_MAX_ACTIVE": "unlimited", "REDIS_MAX_IDLE": "16", "REDIS_WAIT": "false",
 			"MAX_INFLIGHT": "1024", "GOMAXPROCS": "1"}, "unlimited has no size"},
+		// A pool big enough, the health check still on it: it waits in the line.
+		"db-saturation": {map[string]string{"DB_MAX_CONNS": "8", "DB_MIN_CONNS": "2", "HEALTH_CHECKS_DB": "true"},
+			"liveness must not touch the database"},
 		// Liveness off the database, but requests still queue without bound.
 		"slow-database": {map[string]string{"HEALTH_CHECKS_DB": "false", "DB_POOL_WAIT": "request", "REQUEST_TIMEOUT": "60s"},
 			"bound the wait"},
@@ -83,7 +86,7 @@ func TestVerifyQuickCases(t *testing.T) {
 				if (tt.wantCode == cli.ExitOK) != strings.HasSuffix(last, ", 0 failed") {
 					t.Errorf("%s: exit %d disagrees with %q", tt.what, code, last)
 				}
-				if tt.want != "" && !strings.Contains(out, "hint: ") || !strings.Contains(out, tt.want) {
+				if tt.want != "" && (!strings.Contains(out, "hint: ") || !strings.Contains(out, tt.want)) {
 					t.Errorf("%s: the output lacks the hint %q", tt.what, tt.want)
 				}
 			}

@@ -49,11 +49,11 @@ func fakeResult(t *testing.T) *lab.Result {
 	t.Helper()
 	c, _ := lab.Lookup("db-saturation")
 	broken := run("broken", 100, 2*time.Second,
-		map[string][]float64{sample.SeriesHealthFailed: {1, 1, 0}, "pgxpool_acquired_conns": {2, 2, 2}, sample.SeriesCPUPercent: {90, 95, 80}},
+		map[string][]float64{sample.SeriesHealthFailed: {1, 1, 0}, sample.SeriesHealthMS: {1000, 1000, 700}, "pgxpool_acquired_conns": {2, 2, 2}, sample.SeriesCPUPercent: {90, 95, 80}},
 		map[string][2]float64{"pgxpool_acquire_count_total": {0, 100}, "pgxpool_empty_acquire_wait_seconds_total": {0, 150}})
-	fixed := run("fixed", 1000, 50*time.Millisecond,
-		map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}, "pgxpool_acquired_conns": {5, 6, 4}, sample.SeriesCPUPercent: {60, 70, 65}},
-		map[string][2]float64{"pgxpool_acquire_count_total": {0, 1000}, "pgxpool_empty_acquire_wait_seconds_total": {0, 1}})
+	fixed := run("fixed", 3000, 50*time.Millisecond,
+		map[string][]float64{sample.SeriesHealthFailed: {0, 0, 0}, sample.SeriesHealthMS: {2, 3, 2}, "pgxpool_acquired_conns": {5, 6, 4}, sample.SeriesCPUPercent: {60, 70, 65}},
+		map[string][2]float64{"pgxpool_acquire_count_total": {0, 3000}, "pgxpool_empty_acquire_wait_seconds_total": {0, 3}})
 	broken.Setup, fixed.Setup = c.Broken, c.Fixed
 	broken.CPU, fixed.CPU = "all CPUs", "all CPUs"
 	res := &lab.Result{Case: c, Broken: broken, Fixed: fixed, Dir: t.TempDir()}
