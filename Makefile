@@ -31,7 +31,7 @@ test: cross
 E2E_PKGS = ./lab ./cmd/lab ./loadtests/conncheck
 test-e2e:
 	go vet -tags e2e $(E2E_PKGS)
-	go test -tags e2e -count=1 -p 1 -run 'TestLabQuick|TestFixedAsBrokenFails|TestRunQuickCase|TestVerifyQuickCases|TestVerifyPlanExercises|TestDocCommandsQuick|TestMakeCheck|TestTenThousandConnections' $(E2E_PKGS)
+	go test -tags e2e -count=1 -p 1 -run 'TestLabQuick|TestLabCalibration|TestFixedAsBrokenFails|TestRunQuickCase|TestVerifyQuickCases|TestVerifyPlanExercises|TestDocCommandsQuick|TestMakeCheck|TestTenThousandConnections' $(E2E_PKGS)
 
 # bin/taskoverflow, bin/loadtest, bin/lab, bin/deploy, each printing $(VERSION) for `version`.
 build:

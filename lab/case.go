@@ -62,6 +62,23 @@ type Setup struct {
 	SeedTodos int
 	// Workload is the load.
 	Workload Workload
+	// Calibrate, when set, sizes Workload from the API's capacity, measured
+	// just before the load; a case's fixed run takes the broken run's size.
+	Calibrate *Calibration
+}
+
+// Calibration sizes a setup's load from the API's capacity, measured under
+// the setup's own limits just before the load, so that the run sits at the
+// same operating point (the same multiple of what the API serves) on a fast
+// machine and on a slow or busy one.
+type Calibration struct {
+	// VUs closed-loop VUs ask for Path with no think time for Duration;
+	// what they are served a second is the capacity.
+	Path     string
+	VUs      int
+	Duration time.Duration
+	// Size returns w sized for a capacity, in requests a second.
+	Size func(w Workload, capacity float64) Workload
 }
 
 // BaseEnv returns the environment every API instance of the lab starts
@@ -106,6 +123,10 @@ func (s Setup) Describe() []string {
 	}
 	if s.SeedTodos > 0 {
 		out = append(out, fmt.Sprintf("%d todos in the table", s.SeedTodos))
+	}
+	if s.Calibrate != nil {
+		out = append(out, fmt.Sprintf("load sized from the capacity for GET %s (%d VUs, %s)", s.Calibrate.Path,
+			s.Calibrate.VUs, s.Calibrate.Duration))
 	}
 	if s.Workload != nil {
 		out = append(out, "load: "+s.Workload.String())

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -217,6 +218,23 @@ func TestMedianDuringLoad(t *testing.T) {
 	}
 	if got := r.Median("y"); got != 0 {
 		t.Errorf("median of a series never seen: got %v, want 0", got)
+	}
+}
+
+// TestSizePlanners: the studiers at their peak ask for plannersLoad times
+// the capacity, capped at the handout's own users.
+func TestSizePlanners(t *testing.T) {
+	w := PlanWorkload{Name: "planners-and-studiers", TimeScale: 0.05, VUsScale: 0.15}
+	got := sizePlanners(w, 40).(PlanWorkload)
+	think := scenarios.StudierThink.Seconds() * 0.05
+	if offered := scenarios.StudiersPeak * got.VUsScale / think; math.Abs(offered-plannersLoad*40) > 1e-9 {
+		t.Errorf("peak offered %v listings/s, want %v × 40", offered, plannersLoad)
+	}
+	if got.TimeScale != 0.05 {
+		t.Errorf("time scale changed to %v", got.TimeScale)
+	}
+	if got := sizePlanners(w, 1e6).(PlanWorkload); got.VUsScale != 1 {
+		t.Errorf("a huge capacity: VUs scale %v, want the handout's 1", got.VUsScale)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/lab"
 	"github.com/taskoverflow-lab/taskoverflow/lab/report"
 	"github.com/taskoverflow-lab/taskoverflow/lab/trace"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
 )
 
 // TestLabQuick runs the quick cases end to end, as CI does: real Postgres,
@@ -24,7 +25,7 @@ import (
 // must reproduce its incident and clear it, and its fixed run judged as the
 // broken one must not pass.
 func TestLabQuick(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	cases, err := lab.Select(lab.QuickCaseNames())
 	if err != nil {
@@ -135,6 +136,53 @@ func slowestInLog(t *testing.T, path string, routes ...string) string {
 		t.Fatalf("no 200 on %v in %s", routes, path)
 	}
 	return id
+}
+
+// TestLabCalibration runs a case whose broken run sizes its load from a
+// calibration against the real API: the capacity is measured, the load is
+// sized from it, the fixed run takes the broken run's size, and the report
+// keeps the figure.
+func TestLabCalibration(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var sizedFrom []float64
+	size := func(w lab.Workload, capacity float64) lab.Workload {
+		sizedFrom = append(sizedFrom, capacity)
+		p := w.(lab.PlanWorkload)
+		p.Params.VUs = 3
+		return p
+	}
+	load := lab.PlanWorkload{Name: "throughput", Params: scenarios.Params{VUs: 1, Duration: 2 * time.Second, Path: "/api/v1/health"}}
+	c := lab.Case{
+		Name:   "calibrated",
+		Broken: lab.Setup{Workload: load, Calibrate: &lab.Calibration{Path: "/api/v1/health", VUs: 2, Duration: time.Second, Size: size}},
+		Fixed:  lab.Setup{Workload: load},
+		Judge:  func(b, f *lab.SetupRun) []lab.Rule { return nil },
+	}
+	var progress bytes.Buffer
+	res, err := (&lab.Runner{Progress: &progress}).RunCase(ctx, c)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	if res.Broken.Capacity <= 0 || res.Fixed.Capacity != 0 {
+		t.Errorf("capacity: broken %v, fixed %v; want the broken run's measured, the fixed run's none", res.Broken.Capacity, res.Fixed.Capacity)
+	}
+	if len(sizedFrom) != 2 || sizedFrom[0] != res.Broken.Capacity || sizedFrom[1] != res.Broken.Capacity {
+		t.Errorf("sized from %v, want the broken run's capacity %v twice (broken, then fixed)", sizedFrom, res.Broken.Capacity)
+	}
+	for _, r := range []*lab.SetupRun{res.Broken, res.Fixed} {
+		if got := r.Summary.VUsMax; got != 3 {
+			t.Errorf("%s run: %d VUs, want the 3 the calibration sized", r.Label, got)
+		}
+	}
+	if !strings.Contains(progress.String(), "capacity ") {
+		t.Errorf("the progress does not print the capacity:\n%s", progress.String())
+	}
+	var text bytes.Buffer
+	report.WriteText(&text, res)
+	if !strings.Contains(text.String(), "API capacity, calibrated") || !strings.Contains(text.String(), "load sized as the broken run's") {
+		t.Errorf("the report lacks the calibration row:\n%s", text.String())
+	}
 }
 
 // TestFixedAsBrokenFails runs a case whose broken setup is its fixed one:

@@ -25,6 +25,7 @@ import (
 	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
 	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
+	"github.com/taskoverflow-lab/taskoverflow/loadtests/scenarios"
 )
 
 // SetupRun is one run of a setup: what the load measured, what the sampler saw
@@ -108,12 +109,39 @@ func (r *Runner) RunCase(ctx context.Context, c Case) (*Result, error) {
 	if res.Broken, err = r.runSetup(ctx, c.Name, "broken", broken, res.Dir); err != nil {
 		return nil, fmt.Errorf("%s, broken run: %w", c.Name, err)
 	}
+	fixed = sizedAs(fixed, res.Broken)
 	if res.Fixed, err = r.runSetup(ctx, c.Name, "fixed", fixed, res.Dir); err != nil {
 		return nil, fmt.Errorf("%s, fixed run: %w", c.Name, err)
 	}
 	res.Verdict = Judge(c, res.Broken, res.Fixed)
 	res.Control = Judge(c, res.Fixed, res.Fixed)
 	return res, nil
+}
+
+// sizedAs returns s with its load sized from the capacity the broken run
+// measured, so that both runs of a calibrated case take the same load.
+func sizedAs(s Setup, broken *SetupRun) Setup {
+	if c := broken.Setup.Calibrate; c != nil && broken.Capacity > 0 {
+		s.Calibrate = nil
+		s.Workload = c.Size(s.Workload, broken.Capacity)
+	}
+	return s
+}
+
+// calibrate measures the capacity of the API instances at urls for c's
+// request, in requests served a second.
+func (r *Runner) calibrate(ctx context.Context, c *Calibration, urls []string, label string) (float64, error) {
+	w := PlanWorkload{Name: "throughput", Params: scenarios.Params{VUs: c.VUs, Duration: c.Duration, Path: c.Path},
+		RequestTimeout: 10 * time.Second}
+	out, err := w.run(ctx, urls, nil, label+"-calibration")
+	if err != nil {
+		return 0, err
+	}
+	cal := &SetupRun{Summary: out.summary, Elapsed: out.summary.Elapsed()}
+	if cal.ServedPerSecond() <= 0 {
+		return 0, fmt.Errorf("calibration: no request to %s was served in %s", c.Path, c.Duration)
+	}
+	return cal.ServedPerSecond(), nil
 }
 
 // runSetup starts fresh backing services and the API as s says, drives the
@@ -200,6 +228,18 @@ func (r *Runner) runSetup(ctx context.Context, name, label string, s Setup, case
 		}
 	}
 	r.printf("  %s: %d API instance(s) up (pid %s), CPU: %s\n", label, len(procs), joinInts(run.Pids), run.CPU)
+	if s.Calibrate != nil {
+		capacity, err := r.calibrate(ctx, s.Calibrate, sampler.URLs, label)
+		if err != nil {
+			return nil, err
+		}
+		s.Workload = s.Calibrate.Size(s.Workload, capacity)
+		run.Setup, run.Capacity = s, capacity
+		r.printf("  %s: capacity %s requests/s for GET %s; load: %s\n", label, cli.FormatNumber(capacity),
+			s.Calibrate.Path, s.Workload)
+		// Let the calibration's last requests drain.
+		time.Sleep(time.Second)
+	}
 
 	// The sampler runs from just before the load to a couple of seconds
 	// after it, so that charts show the idle server on both sides.

@@ -60,7 +60,7 @@ func (r *Runner) Verify(ctx context.Context, c Case, settings map[string]string)
 	if err != nil {
 		return nil, fmt.Errorf("%s, broken run: %w", c.Name, err)
 	}
-	m, err := r.runSetup(ctx, c.Name, "yours", mine, "")
+	m, err := r.runSetup(ctx, c.Name, "yours", sizedAs(mine, b), "")
 	if err != nil {
 		return nil, fmt.Errorf("%s, your run: %w", c.Name, err)
 	}

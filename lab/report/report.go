@@ -155,6 +155,15 @@ func loadRows(b, f *lab.SetupRun) []figureRow {
 	add("peak Postgres connections", peak(sample.SeriesPGConnections, 1, ""))
 	add("peak Redis connected clients", peak(sample.SeriesRedisClients, 1, ""))
 	add("API CPU limit", func(r *lab.SetupRun) string { return r.CPU })
+	if b.Capacity > 0 || f.Capacity > 0 {
+		// The calibration that sized the load (see lab.Calibration).
+		add("API capacity, calibrated", func(r *lab.SetupRun) string {
+			if r.Capacity == 0 {
+				return "load sized as the broken run's"
+			}
+			return cli.FormatNumber(r.Capacity) + " requests/s"
+		})
+	}
 	return rows
 }
 

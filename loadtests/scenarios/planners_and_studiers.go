@@ -16,6 +16,13 @@ const plannerTitle = "CSSE6400 Clout Assignment"
 // after the run: the "unusual state" the practical asks students to explain.
 const LeftBehind = "todos left behind"
 
+// The handout's studiers: at most StudiersPeak at once, each listing the
+// todos and then working for StudierThink.
+const (
+	StudiersPeak = 2500
+	StudierThink = 120 * time.Second
+)
+
 // plannerTodo is the practical's payload, fields in its order.
 type plannerTodo struct {
 	Title       string `json:"title"`
@@ -47,7 +54,7 @@ func buildPlannersAndStudiers(p Params) loadtests.Plan {
 		r := vu.Get("/api/v1/todos")
 		vu.Check("is status 200", r.Status == http.StatusOK)
 		// Alright, I'll go work on my next task for around 2 minutes.
-		return vu.Sleep(120 * time.Second)
+		return vu.Sleep(StudierThink)
 	})
 
 	planner := loadtests.Func("indecisive planner", func(vu *loadtests.VU) error {
@@ -87,7 +94,7 @@ func buildPlannersAndStudiers(p Params) loadtests.Plan {
 				// handout's options leave in place.
 				Executor: loadtests.RampingVUs{StartVUs: 1, Stages: []loadtests.Stage{
 					{Duration: 2 * time.Minute, Target: 1000},
-					{Duration: 2 * time.Minute, Target: 2500},
+					{Duration: 2 * time.Minute, Target: StudiersPeak},
 					{Duration: 2 * time.Minute, Target: 0},
 				}},
 				User: studier,
