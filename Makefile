@@ -27,11 +27,12 @@ test: cross
 
 # The end-to-end runs that judge machine-dependent figures, in their own step without -race:
 # the lab's quick cases through package lab and the lab command, and 10,000 connections.
-# They fail, never skip, and run one package at a time (-p 1) so that they do not compete.
+# They fail, never skip, and run one package at a time (-p 1) so that they do not compete; the lab
+# command's verifications take about 11 minutes, past go test's default timeout of 10.
 E2E_PKGS = ./lab ./cmd/lab ./loadtests/conncheck
 test-e2e:
 	go vet -tags e2e $(E2E_PKGS)
-	go test -tags e2e -count=1 -p 1 -run 'TestLabQuick|TestLabCalibration|TestFixedAsBrokenFails|TestRunQuickCase|TestVerifyQuickCases|TestVerifyPlanExercises|TestDocCommandsQuick|TestMakeCheck|TestTenThousandConnections' $(E2E_PKGS)
+	go test -tags e2e -count=1 -p 1 -timeout 30m -run 'TestLabQuick|TestLabCalibration|TestFixedAsBrokenFails|TestRunQuickCase|TestVerifyQuickCases|TestVerifyPlanExercises|TestDocCommandsQuick|TestMakeCheck|TestTenThousandConnections' $(E2E_PKGS)
 
 # bin/taskoverflow, bin/loadtest, bin/lab, bin/deploy, each printing $(VERSION) for `version`.
 build:
