@@ -443,7 +443,7 @@ func sameScenarios(handout, yours *PlanRun) Check {
 // planLoadChecks are loadChecks on plan runs: requests against the
 // handout's run, VUs, dropped iterations, the generator.
 func planLoadChecks(handout, yours *PlanRun) []Check {
-	checks := loadChecks(handout.SetupRun, yours.SetupRun)
+	checks := loadChecks(handout.SetupRun, yours.SetupRun, nil)
 	for i := range checks {
 		checks[i].Name = strings.Replace(checks[i].Name, "the shipped broken run's", "the handout's run", 1)
 	}

@@ -28,6 +28,12 @@ type Exercise struct {
 	Workload Workload
 	// Hints gives, by rule name, what to look at when that rule fails.
 	Hints map[string]string
+	// Refused names the failures, as the summary counts them ("status
+	// 503"), that are the incident itself and come back at once: a
+	// closed-model user who is refused asks again at once, so the broken
+	// run's refused requests are not load, and the load check leaves them
+	// out of the count a student's run must reach.
+	Refused []string
 }
 
 // Settings keys the lab applies to the API's process rather than its

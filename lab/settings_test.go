@@ -294,3 +294,29 @@ func TestJudgeStudentMergedVUs(t *testing.T) {
 		}
 	}
 }
+
+// The broken pg-max-connections run's users are refused at once and loop
+// faster than a run that serves every request: its 503s are left out of
+// the count a student's run must reach, and nothing else is.
+func TestJudgeStudentRefusedRequests(t *testing.T) {
+	c, _ := Lookup("pg-max-connections")
+	b := figures{requests: 1000, failed: 150, failures: map[string]int64{"status 503": 100, "timeout": 50}, setup: c.Broken}.run("broken")
+	for _, tt := range []struct {
+		requests int64
+		pass     bool
+	}{{900, true}, {856, true}, {854, false}} { // 95% of 1000 - 100 = 855
+		mine := figures{requests: tt.requests, setup: c.StudentSetup(c.Exercise.Solution)}.run("yours")
+		v := JudgeStudent(c, c.Exercise.Solution, b, mine)
+		ch := checkNamed(t, v, "yours", "requests sent, of the shipped broken run's")
+		if ch.Pass != tt.pass || !strings.Contains(ch.Rule, "of 900 (the broken run's, less its status 503)") {
+			t.Errorf("%d requests against 1000 with 100 refused: got %s, want pass %v", tt.requests, FormatCheck(ch), tt.pass)
+		}
+	}
+	// A case that declares no refusals counts every request of the broken run.
+	r, _ := Lookup("redis-pool-unbounded")
+	rb := figures{requests: 1000, failed: 100, failures: map[string]int64{"status 503": 100}, setup: r.Broken}.run("broken")
+	mine := figures{requests: 900, setup: r.StudentSetup(r.Exercise.Solution)}.run("yours")
+	if ch := checkNamed(t, JudgeStudent(r, r.Exercise.Solution, rb, mine), "yours", "requests sent, of the shipped broken run's"); ch.Pass || ch.Rule != "yours ≥ 95%" {
+		t.Errorf("900 of 1000 with no refusals declared: got %s, want a failure against every request", FormatCheck(ch))
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
 )
 
 // MinLoadShare is the share of the case's load a student's run must have
@@ -79,7 +81,7 @@ func JudgeStudent(c Case, settings map[string]string, b, mine *SetupRun) *Verifi
 		v.Checks = append(v.Checks, ch)
 	}
 	add(settingsCheck(c, settings))
-	for _, ch := range loadChecks(b, mine) {
+	for _, ch := range loadChecks(b, mine, c.Exercise.Refused) {
 		add(ch)
 	}
 	for _, r := range c.Judge(b, mine) {
@@ -120,10 +122,11 @@ func settingsCheck(c Case, settings map[string]string) Check {
 }
 
 // loadChecks judge whether mine carried the case's load: for a plan, its
-// requests against the broken run's, its VUs against the plan's, no
-// dropped iteration and a generator that kept up; for the connection
-// check, the connections it tried.
-func loadChecks(b, mine *SetupRun) []Check {
+// requests against the broken run's (less those it was refused, the
+// failures named in refused), its VUs against the plan's, no dropped
+// iteration and a generator that kept up; for the connection check, the
+// connections it tried.
+func loadChecks(b, mine *SetupRun, refused []string) []Check {
 	pct := func(n, of float64) float64 {
 		if of == 0 {
 			return 0
@@ -156,15 +159,24 @@ func loadChecks(b, mine *SetupRun) []Check {
 		saturated = mine.Summary.Generator.Saturated
 		reasons = strings.Join(mine.Summary.Generator.Reasons, "; ")
 	}
-	if t, _ := b.Requests(); t > 0 {
-		broken = float64(t)
+	requestsBound := bound
+	if b.Summary != nil {
+		t := b.Summary.Total()
+		n := t.Count
+		for _, kind := range refused {
+			n -= t.Failures[kind]
+		}
+		broken = float64(max(n, 0))
+		if len(refused) > 0 {
+			requestsBound += " of " + cli.FormatNumber(broken) + " (the broken run's, less its " + strings.Join(refused, " and ") + ")"
+		}
 	}
 	sat := 0.0
 	if saturated {
 		sat = 1
 	}
 	checks := []Check{
-		{Run: "yours", Name: "requests sent, of the shipped broken run's", Measured: pct(total, broken), Unit: "%", Rule: bound,
+		{Run: "yours", Name: "requests sent, of the shipped broken run's", Measured: pct(total, broken), Unit: "%", Rule: requestsBound,
 			Pass: broken > 0 && total >= MinLoadShare*broken,
 			Hint: "your run sent fewer requests than the broken one, although its users wait on the server as the broken " +
 				"run's do: a fix must serve the same load faster, not shrink it or serve it slower"},
