@@ -98,6 +98,24 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	}{plain(r), float64(r.Elapsed.Microseconds()) / 1000, r.Passed()})
 }
 
+// UnmarshalJSON reads a report MarshalJSON wrote; the verdict is Passed's
+// again, not the one written.
+func (r *Report) UnmarshalJSON(b []byte) error {
+	type plain Report
+	var v struct {
+		plain
+		ElapsedMS float64 `json:"elapsed_ms"`
+		Passed    bool    `json:"passed"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = Report(v.plain)
+	r.Elapsed = time.Duration(v.ElapsedMS * float64(time.Millisecond)).Round(time.Microsecond)
+	r.Final.Elapsed, r.Final.Probing = r.Elapsed, r.HTTPPath != ""
+	return nil
+}
+
 // Passed reports whether every connection was established and still open at the end and, with
 // the HTTP probe, every one of them was served.
 func (r Report) Passed() bool {

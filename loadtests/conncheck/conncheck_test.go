@@ -2,12 +2,14 @@ package conncheck_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -417,5 +419,36 @@ func TestClassify(t *testing.T) {
 		if got := conncheck.Classify(tt.err); got != tt.want {
 			t.Errorf("%s: Classify(%v): got %q, want %q", tt.name, tt.err, got, tt.want)
 		}
+	}
+}
+
+// A report written as JSON reads back as the report, to the microsecond:
+// a real check with the probe, against a server that stops accepting.
+func TestReportJSONRoundTrip(t *testing.T) {
+	srv, err := testserver.StopAccepting(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	r := check(t, srv.Port(), 12, probe("/health"))
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got conncheck.Report
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	us := func(d time.Duration) time.Duration { return d.Truncate(time.Microsecond) }
+	want := r
+	want.Elapsed, want.Final.Elapsed = us(r.Elapsed), us(r.Elapsed)
+	for _, d := range []*conncheck.DurationStats{&want.Connect, &want.TimeToError} {
+		d.Min, d.Avg, d.Max, d.StdDev = us(d.Min), us(d.Avg), us(d.Max), us(d.StdDev)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read back:\n%+v\nwant\n%+v", got, want)
+	}
+	if got.Passed() || got.Final.Served != 5 || got.Text() != want.Text() {
+		t.Errorf("read back: passed %v, served %d, text\n%s\nwant\n%s", got.Passed(), got.Final.Served, got.Text(), want.Text())
 	}
 }

@@ -65,16 +65,32 @@ func (d DurationStats) String() string {
 		round(d.Min), round(d.Avg), round(d.Max), round(d.StdDev))
 }
 
+// durationStatsJSON is DurationStats as JSON: the durations in milliseconds.
+type durationStatsJSON struct {
+	Count  int     `json:"count"`
+	Min    float64 `json:"min_ms"`
+	Avg    float64 `json:"avg_ms"`
+	Max    float64 `json:"max_ms"`
+	StdDev float64 `json:"stddev_ms"`
+}
+
 // MarshalJSON writes the durations as milliseconds.
 func (d DurationStats) MarshalJSON() ([]byte, error) {
 	ms := func(v time.Duration) float64 { return float64(v.Microseconds()) / 1000 }
-	return json.Marshal(struct {
-		Count  int     `json:"count"`
-		Min    float64 `json:"min_ms"`
-		Avg    float64 `json:"avg_ms"`
-		Max    float64 `json:"max_ms"`
-		StdDev float64 `json:"stddev_ms"`
-	}{d.Count, ms(d.Min), ms(d.Avg), ms(d.Max), ms(d.StdDev)})
+	return json.Marshal(durationStatsJSON{d.Count, ms(d.Min), ms(d.Avg), ms(d.Max), ms(d.StdDev)})
+}
+
+// UnmarshalJSON reads the milliseconds MarshalJSON wrote, to the microsecond.
+func (d *DurationStats) UnmarshalJSON(b []byte) error {
+	var v durationStatsJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	ms := func(f float64) time.Duration {
+		return time.Duration(f * float64(time.Millisecond)).Round(time.Microsecond)
+	}
+	*d = DurationStats{Count: v.Count, Min: ms(v.Min), Avg: ms(v.Avg), Max: ms(v.Max), StdDev: ms(v.StdDev)}
+	return nil
 }
 
 func round(d time.Duration) time.Duration { return d.Round(time.Microsecond) }
