@@ -123,7 +123,9 @@ lab-quick:
 # The self-check of a student's fixes: lab verify for every exercise that has a settings file,
 # CASE.env in the repository's root or in settings/ (lab init CASE writes one to start from). Each
 # verification prints its rules; the last line counts the exercises, "N passed, N failed", and the
-# target fails unless every one passed. CHECK_FLAGS="" runs the full sizes instead of the quick ones.
+# target fails unless every one passed. CHECK_FLAGS="" runs the full sizes instead of the quick ones;
+# CHECK_FLAGS="--quick --broken-runs DIR" keeps the broken runs in DIR for the next check on this
+# machine (a teacher checking a class, docs/teacher.md).
 # A plan exercise (exercises/NAME/main.go) is verified once its plan differs from the handout's.
 CHECK_FLAGS ?= --quick
 check:

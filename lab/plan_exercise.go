@@ -239,12 +239,17 @@ func (r *Runner) VerifyPlan(ctx context.Context, e PlanExercise, planDir string)
 	}
 	defer os.RemoveAll(tmp)
 	r.printf("%s: %s\n", e.Name, e.Story)
-	r.printf("  building the handout's plan and yours (%s)\n", planDir)
-	// The two builds side by side: linking is most of their time.
+	// The two builds side by side: linking is most of their time. A kept
+	// handout's run needs no handout's plan.
 	var handout, yours string
 	var herr, yerr error
 	var wg sync.WaitGroup
-	wg.Go(func() { handout, herr = buildHandout(ctx, e, tmp) })
+	if r.hasKeptRun(e.Name) {
+		r.printf("  building your plan (%s)\n", planDir)
+	} else {
+		r.printf("  building the handout's plan and yours (%s)\n", planDir)
+		wg.Go(func() { handout, herr = buildHandout(ctx, e, tmp) })
+	}
 	wg.Go(func() { yours, yerr = BuildPlan(ctx, planDir, tmp, "yours") })
 	wg.Wait()
 	if yerr != nil {
@@ -258,9 +263,13 @@ func (r *Runner) VerifyPlan(ctx context.Context, e PlanExercise, planDir string)
 		flags = e.QuickFlags
 	}
 	runs := &PlanRuns{TimeScale: flagValue(flags, "--time-scale", 1)}
+	withPlan := func(label, bin string, s Setup) Setup {
+		s.Workload = &planProcess{Binary: bin, Flags: flags, CPU: e.PlanCPU, Out: filepath.Join(tmp, label+".json")}
+		return s
+	}
 	run := func(label, bin string, s Setup) (*PlanRun, error) {
-		p := &planProcess{Binary: bin, Flags: flags, CPU: e.PlanCPU, Out: filepath.Join(tmp, label+".json")}
-		s.Workload = p
+		s = withPlan(label, bin, s)
+		p := s.Workload.(*planProcess)
 		sr, err := r.runSetup(ctx, e.Name, label, s, "")
 		if err != nil {
 			return nil, fmt.Errorf("%s, %s run: %w", e.Name, label, err)
@@ -268,7 +277,15 @@ func (r *Runner) VerifyPlan(ctx context.Context, e PlanExercise, planDir string)
 		r.printf("  %s: the plan exited %d\n", label, p.exit)
 		return &PlanRun{SetupRun: sr, Exit: p.exit, Output: p.output, PlanCPU: p.applied}, nil
 	}
-	if runs.Handout, err = run("handout", handout, e.API); err != nil {
+	runs.Handout, err = r.brokenRun(e.Name, "handout", withPlan("handout", handout, e.API), func() (*PlanRun, error) {
+		if handout == "" { // the kept run went before it was read
+			if handout, herr = buildHandout(ctx, e, tmp); herr != nil {
+				return nil, fmt.Errorf("the handout's plan: %w", herr)
+			}
+		}
+		return run("handout", handout, e.API)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if runs.Yours, err = run("yours", yours, e.API); err != nil {

@@ -64,6 +64,10 @@ type Runner struct {
 	Quick bool
 	// Binary is the API server binary; empty builds ./cmd/taskoverflow.
 	Binary string
+	// BrokenRuns, when set, is the directory where Verify and VerifyPlan
+	// keep each case's shipped broken run (the handout's run) and reuse it
+	// on later verifications on this machine.
+	BrokenRuns string
 }
 
 // Result is a case run: both runs, the verdict, and the control verdict

@@ -58,10 +58,14 @@ func (r *Runner) Verify(ctx context.Context, c Case, settings map[string]string)
 		broken, mine = c.Quick(broken), c.Quick(mine)
 	}
 	r.printf("%s: %s\n", c.Name, c.Story)
-	b, err := r.runSetup(ctx, c.Name, "broken", broken, "")
+	kept, err := r.brokenRun(c.Name, "broken", broken, func() (*PlanRun, error) {
+		b, err := r.runSetup(ctx, c.Name, "broken", broken, "")
+		return &PlanRun{SetupRun: b}, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s, broken run: %w", c.Name, err)
 	}
+	b := kept.SetupRun
 	m, err := r.runSetup(ctx, c.Name, "yours", sizedAs(mine, b), "")
 	if err != nil {
 		return nil, fmt.Errorf("%s, your run: %w", c.Name, err)

@@ -105,22 +105,31 @@ func readSettings(path string) (map[string]string, error) {
 }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := cli.NewFlagSet("lab verify", "lab verify CASE --settings FILE | --plan DIR [--quick] [--json]", stderr)
+	fs := cli.NewFlagSet("lab verify", "lab verify CASE --settings FILE | --plan DIR [--quick] [--json] [--broken-runs DIR]", stderr)
 	settingsPath := fs.String("settings", "", "your settings `FILE` (KEY=value lines; lab init CASE writes one to start from)")
 	planDir := fs.String("plan", "", "your load plan's `DIR`, a Go plan on loadtests.Main (exercises/NAME), for an exercise whose fix is in the plan")
 	quick := fs.Bool("quick", false, "run the quick sizes, as CI does")
 	asJSON := fs.Bool("json", false, "print the verification as JSON")
 	binary := fs.String("binary", "", "the API server `BINARY` (default: build ./cmd/taskoverflow)")
+	brokenRuns := fs.String("broken-runs", "", "keep the shipped broken run (the handout's, for a plan) in `DIR` and judge later verifications on this machine against it")
 	names, err := cli.ParseInterleaved(fs, args)
 	if err != nil {
 		return cli.FlagExit(err)
+	}
+	if fi, err := os.Stat(*brokenRuns); *brokenRuns != "" && err == nil && !fi.IsDir() {
+		fmt.Fprintf(stderr, "lab verify: --broken-runs %s: not a directory\n", *brokenRuns)
+		return cli.ExitUsage
+	}
+	r := &lab.Runner{Quick: *quick, Binary: *binary, Progress: stderr, BrokenRuns: *brokenRuns}
+	if *asJSON {
+		r.Progress = nil
 	}
 	switch {
 	case *planDir != "" && *settingsPath != "":
 		fmt.Fprintln(stderr, "lab verify: give --settings FILE or --plan DIR, not both")
 		return cli.ExitUsage
 	case *planDir != "" && len(names) == 1:
-		return verifyPlan(ctx, names[0], *planDir, *quick, *asJSON, *binary, stdout, stderr)
+		return verifyPlan(ctx, r, names[0], *planDir, *asJSON, stdout, stderr)
 	case len(names) == 1:
 		if e, ok := lab.LookupPlanExercise(names[0]); ok {
 			if c, ok := lab.Lookup(names[0]); !ok || !c.Verifiable() {
@@ -146,16 +155,22 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "lab verify: %v\n", err)
 		return cli.ExitUsage
 	}
-	r := &lab.Runner{Quick: *quick, Binary: *binary, Progress: stderr}
-	if *asJSON {
-		r.Progress = nil
-	}
 	v, err := r.Verify(ctx, c, settings)
 	if err != nil {
-		fmt.Fprintf(stderr, "lab verify: %v\n", err)
-		return cli.ExitFailure
+		return verifyError(stderr, err)
 	}
 	return printVerification(stdout, stderr, v, *asJSON, fmt.Sprintf("%s, your settings in %s:", c.Name, *settingsPath))
+}
+
+// verifyError prints err, a verification that could not be made, and
+// returns its exit code: 2 for a kept broken run refused (the flag's
+// directory holds the wrong run), 1 for a run that failed.
+func verifyError(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "lab verify: %v\n", err)
+	if _, ok := errors.AsType[*lab.KeptRunError](err); ok {
+		return cli.ExitUsage
+	}
+	return cli.ExitFailure
 }
 
 // printVerification writes v as JSON or as one line per check under

@@ -64,3 +64,34 @@ func TestInitAndVerifyUsage(t *testing.T) {
 		t.Errorf("init -f over the file: exit %d %q", code, errOut)
 	}
 }
+
+// --broken-runs names a directory; a run kept there that this verification
+// cannot judge against is refused before anything runs, naming the file.
+func TestVerifyBrokenRunsRefused(t *testing.T) {
+	dir := t.TempDir()
+	settings := filepath.Join(dir, "pg-max-connections.env")
+	if code, out, errOut := runLab(t, "", "init", "pg-max-connections", "-o", settings); code != cli.ExitOK {
+		t.Fatalf("lab init: exit %d\n%s%s", code, out, errOut)
+	}
+	notDir := filepath.Join(dir, "file")
+	kept := filepath.Join(dir, "broken-runs")
+	for _, f := range []string{notDir, filepath.Join(kept, "pg-max-connections.quick.json")} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte("DB_MAX_CONNS=10\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		dir, want string
+	}{
+		{notDir, "--broken-runs " + notDir + ": not a directory"},
+		{kept, filepath.Join(kept, "pg-max-connections.quick.json") + ": not a broken run lab verify kept"},
+	} {
+		code, out, errOut := runLab(t, "", "verify", "pg-max-connections", "--settings", settings, "--quick", "--broken-runs", tt.dir)
+		if code != cli.ExitUsage || !strings.Contains(errOut, tt.want) || out != "" {
+			t.Errorf("--broken-runs %s: exit %d, stdout %q, stderr %q; want exit 2 saying %q", tt.dir, code, out, errOut, tt.want)
+		}
+	}
+}

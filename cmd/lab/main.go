@@ -5,8 +5,8 @@
 //	lab list                          the cases, their sources and stories
 //	lab run CASE… | --all [--quick]   run cases; results in lab-results/<time>/
 //	lab init CASE [-o FILE] [-f]      an exercise's settings file (or plan) to start from
-//	lab verify CASE --settings FILE   judge a student's settings (--quick, --json)
-//	lab verify NAME --plan DIR        judge a student's load plan (--quick, --json)
+//	lab verify CASE --settings FILE   judge a student's settings (--quick, --json, --broken-runs DIR)
+//	lab verify NAME --plan DIR        judge a student's load plan (--quick, --json, --broken-runs DIR)
 //	lab workbook [CASE]               print an exercise
 //	lab capacity [flags]              the back-of-the-envelope arithmetic
 //	lab trace REQUEST_ID [--logs F]   one request's log lines in time order
@@ -32,7 +32,7 @@ commands:
   run CASE... | --all           run cases, broken then fixed, and judge them (--quick: the CI sizes)
   init CASE [-o FILE] [-f]      write the case's broken settings to start an exercise from (CASE.env);
                                 for a plan exercise, the handout's plan (exercises/NAME/main.go)
-  verify CASE --settings FILE   run the broken setup and yours, and judge yours (--quick, --json)
+  verify CASE --settings FILE   run the broken setup and yours, and judge yours (--quick, --json, --broken-runs DIR)
   verify NAME --plan DIR        build your load plan, run the handout's and yours, judge yours
                                 (plan exercises: planners-and-studiers, generator-bottleneck, no-thresholds)
   workbook [CASE]               print a case's exercise (without CASE: the list)

@@ -14,7 +14,7 @@ import (
 
 // verifyPlan is lab verify NAME --plan DIR: the student's plan built, run
 // beside the handout's against the lab's API, and judged.
-func verifyPlan(ctx context.Context, name, dir string, quick, asJSON bool, binary string, stdout, stderr io.Writer) int {
+func verifyPlan(ctx context.Context, r *lab.Runner, name, dir string, asJSON bool, stdout, stderr io.Writer) int {
 	e, ok := lab.LookupPlanExercise(name)
 	if !ok {
 		fmt.Fprintf(stderr, "lab verify: %s has no plan to verify: its fix is in settings (lab verify %s --settings FILE); plan exercises: %s\n",
@@ -25,15 +25,10 @@ func verifyPlan(ctx context.Context, name, dir string, quick, asJSON bool, binar
 		fmt.Fprintf(stderr, "lab verify: --plan %s: not a directory (the plan is in %s)\n", dir, e.Dir())
 		return cli.ExitUsage
 	}
-	r := &lab.Runner{Quick: quick, Binary: binary, Progress: stderr}
-	if asJSON {
-		r.Progress = nil
-	}
 	v, err := r.VerifyPlan(ctx, e, dir)
 	if err != nil {
 		// A plan that does not build fails here, with the compiler's output.
-		fmt.Fprintf(stderr, "lab verify: %v\n", err)
-		return cli.ExitFailure
+		return verifyError(stderr, err)
 	}
 	return printVerification(stdout, stderr, v, asJSON, fmt.Sprintf("%s, your plan in %s:", e.Name, dir))
 }

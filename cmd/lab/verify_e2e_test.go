@@ -16,7 +16,9 @@ import (
 // TestVerifyQuickCases runs lab verify as a student would, for every quick
 // case, three times: the settings lab init writes (the shipped broken ones)
 // fail, the reference solution passes, and a known wrong fix fails with
-// its hint.
+// its hint. As a teacher checking a class would, it keeps the first
+// verification's broken run (--broken-runs) and judges the other two
+// against it.
 func TestVerifyQuickCases(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "taskoverflow")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/taskoverflow").CombinedOutput(); err != nil {
@@ -63,7 +65,8 @@ func TestVerifyQuickCases(t *testing.T) {
 			if !ok {
 				t.Fatalf("no wrong fix for %s", name)
 			}
-			for _, tt := range []struct {
+			kept := filepath.Join(dir, "broken-runs")
+			for i, tt := range []struct {
 				what     string
 				file     string
 				wantCode int
@@ -73,7 +76,8 @@ func TestVerifyQuickCases(t *testing.T) {
 				{"the reference solution", write("solution.env", c.Exercise.Solution), cli.ExitOK, ""},
 				{"a wrong fix", write("wrong.env", w.settings), cli.ExitFailure, w.hint},
 			} {
-				code, out, errOut := runLab(t, "", "verify", name, "--settings", tt.file, "--quick", "--binary", bin)
+				code, out, errOut := runLab(t, "", "verify", name, "--settings", tt.file, "--quick", "--binary", bin, "--broken-runs", kept)
+				checkKept(t, tt.what, i > 0, errOut)
 				lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 				last := lines[len(lines)-1]
 				t.Logf("%s:\n%s", tt.what, out)
@@ -91,5 +95,18 @@ func TestVerifyQuickCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkKept fails unless the progress errOut says the broken run was
+// reused (reused) or made and kept.
+func checkKept(t *testing.T, what string, reused bool, errOut string) {
+	t.Helper()
+	want := "kept in "
+	if reused {
+		want = "reusing the run kept in "
+	}
+	if !strings.Contains(errOut, want) || reused == strings.Contains(errOut, "for the next verification") {
+		t.Errorf("%s: the progress does not say %q:\n%s", what, want, errOut)
 	}
 }

@@ -16,7 +16,8 @@ import (
 // TestVerifyPlanExercises runs lab verify --plan as a student would, for
 // every plan exercise, three times at the quick sizes: the handout's plan
 // (exercises/NAME) fails, the reference solution passes, and a known wrong
-// fix fails with its hint.
+// fix fails with its hint. The handout's run of the first verification is
+// kept (--broken-runs) and judges the other two.
 func TestVerifyPlanExercises(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "taskoverflow")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/taskoverflow").CombinedOutput(); err != nil {
@@ -40,7 +41,8 @@ func TestVerifyPlanExercises(t *testing.T) {
 			if !ok {
 				t.Fatalf("no wrong fix for %s", name)
 			}
-			for _, tt := range []struct {
+			kept := t.TempDir()
+			for i, tt := range []struct {
 				what     string
 				dir      string
 				wantCode int
@@ -51,7 +53,8 @@ func TestVerifyPlanExercises(t *testing.T) {
 				{"a wrong fix", w.dir, cli.ExitFailure, w.hint},
 			} {
 				start := time.Now()
-				code, out, errOut := runLab(t, "", "verify", name, "--plan", tt.dir, "--quick", "--binary", bin)
+				code, out, errOut := runLab(t, "", "verify", name, "--plan", tt.dir, "--quick", "--binary", bin, "--broken-runs", kept)
+				checkKept(t, tt.what, i > 0, errOut)
 				lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 				last := lines[len(lines)-1]
 				t.Logf("%s, in %s:\n%s", tt.what, time.Since(start).Round(time.Second), out)
