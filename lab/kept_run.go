@@ -115,6 +115,25 @@ func (r *Runner) brokenRun(name, label string, s Setup, run func() (*PlanRun, er
 	return p, nil
 }
 
+// forgetKeptRun removes the kept run of name when v failed a figure of
+// that run alone (it did not show the incident): the next verification
+// makes the run again instead of failing against the same figures. A
+// symptom judged as a ratio to the student's run does not count.
+func (r *Runner) forgetKeptRun(name, label string, v *Verification) {
+	if r.BrokenRuns == "" {
+		return
+	}
+	for _, ch := range v.Checks {
+		if ch.incident && !ch.Pass {
+			path := keptRunPath(r.BrokenRuns, name, r.Quick)
+			if err := os.Remove(path); err == nil {
+				r.printf("  %s: failed %q, so the run is no longer kept: the next verification makes it again\n", label, ch.Name)
+			}
+			return
+		}
+	}
+}
+
 // loadKeptRun reads the run kept at path, and refuses it unless it is a
 // run of name at the same sizes and setup, made on this machine. A
 // missing file is an error that wraps fs.ErrNotExist.

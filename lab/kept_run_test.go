@@ -194,3 +194,66 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// A kept run that failed a figure of its own (it did not show the
+// incident) is removed, so that the next verification makes it again; a
+// verification that failed only on the student's run keeps it.
+func TestForgetKeptRun(t *testing.T) {
+	c, _ := Lookup("pg-max-connections")
+	broken := c.Quick(c.Broken)
+	incident := figures{setup: broken, requests: 1000, failed: 100, failures: map[string]int64{"status 503": 100},
+		peaks:    map[string]float64{"pgxpool_max_conns": 30},
+		logLines: repeat(`{"level":"error","message":"too many clients already"}`, 10)}
+	quiet := incident
+	quiet.failed, quiet.failures, quiet.logLines = 0, nil, nil
+	bad := figures{setup: c.StudentSetup(c.Exercise.Solution), requests: 10, peaks: map[string]float64{"pgxpool_max_conns": 15}}
+	for _, tt := range []struct {
+		name         string
+		broken, mine figures
+		kept         bool
+	}{
+		{"the student's run failed", incident, bad, true},
+		{"the broken run showed no incident", quiet, bad, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var progress strings.Builder
+			r := &Runner{Quick: true, BrokenRuns: t.TempDir(), Progress: &progress}
+			b, err := r.brokenRun(c.Name, "broken", broken, func() (*PlanRun, error) { return &PlanRun{SetupRun: tt.broken.run("broken")}, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := JudgeStudent(c, c.Exercise.Solution, b.SetupRun, tt.mine.run("yours"))
+			if v.OK() {
+				t.Fatalf("the figures passed: %+v", v.Checks)
+			}
+			r.forgetKeptRun(c.Name, "broken", v)
+			if r.hasKeptRun(c.Name) != tt.kept {
+				t.Errorf("kept %v, want %v\n%s", r.hasKeptRun(c.Name), tt.kept, progress.String())
+			}
+			if !tt.kept && !strings.Contains(progress.String(), `failed "\"too many clients\" log lines", so the run is no longer kept`) {
+				t.Errorf("the progress does not say why the run went:\n%s", progress.String())
+			}
+		})
+	}
+}
+
+// Only a figure of the broken run alone marks its run as not showing the
+// incident: a symptom judged as a ratio to the student's run does not.
+func TestIncidentChecks(t *testing.T) {
+	c, _ := Lookup("db-saturation")
+	f := figures{setup: c.Quick(c.Broken), requests: 100, latency: time.Second}
+	v := JudgeStudent(c, c.Exercise.Solution, f.run("broken"), f.run("yours"))
+	ratios := 0
+	for _, ch := range v.Checks {
+		ratio := strings.Contains(ch.Rule, "(yours ")
+		if want := ch.Run == "broken" && !ratio; ch.incident != want {
+			t.Errorf("%s: incident %v, want %v", FormatCheck(ch), ch.incident, want)
+		}
+		if ratio {
+			ratios++
+		}
+	}
+	if ratios == 0 {
+		t.Errorf("db-saturation has no ratio symptom to tell apart: %+v", v.Checks)
+	}
+}

@@ -298,7 +298,9 @@ func (r *Runner) VerifyPlan(ctx context.Context, e PlanExercise, planDir string)
 			return nil, err
 		}
 	}
-	return JudgePlan(e, planDir, runs), nil
+	v := JudgePlan(e, planDir, runs)
+	r.forgetKeptRun(e.Name, "handout", v)
+	return v, nil
 }
 
 // JudgePlan judges runs by e's rules, each failed one with its hint.
@@ -309,6 +311,7 @@ func JudgePlan(e PlanExercise, planDir string, runs *PlanRuns) *Verification {
 		if h := e.Hints[ch.Name]; !ch.Pass && h != "" && (ch.Hint == "" || strings.HasPrefix(ch.Hint, "; ")) {
 			ch.Hint = h + ch.Hint
 		}
+		ch.incident = ch.Run == "handout"
 		v.Checks = append(v.Checks, ch)
 		if ch.Pass {
 			v.Passed++

@@ -26,6 +26,9 @@ type Check struct {
 	Pass     bool    `json:"pass"`
 	// Hint says what to look at; set on a failed check.
 	Hint string `json:"hint,omitempty"`
+	// incident marks a figure of the broken (or handout's) run alone: when
+	// it fails, that run did not show the incident.
+	incident bool
 }
 
 // Verification is the judgement of a student's settings.
@@ -70,7 +73,9 @@ func (r *Runner) Verify(ctx context.Context, c Case, settings map[string]string)
 	if err != nil {
 		return nil, fmt.Errorf("%s, your run: %w", c.Name, err)
 	}
-	return JudgeStudent(c, settings, b, m), nil
+	v := JudgeStudent(c, settings, b, m)
+	r.forgetKeptRun(c.Name, "broken", v)
+	return v, nil
 }
 
 // JudgeStudent judges mine, the run of settings, as c's fixed run is
@@ -99,6 +104,7 @@ func JudgeStudent(c Case, settings map[string]string, b, mine *SetupRun) *Verifi
 				ch.Rule += " (yours " + WithUnit(r.Fixed, r.Unit) + ")"
 			} else {
 				ch.Hint = "the shipped broken run did not show the incident: the machine may be too busy; run again"
+				ch.incident = true
 			}
 		}
 		add(ch)

@@ -66,6 +66,7 @@ func TestVerifyQuickCases(t *testing.T) {
 				t.Fatalf("no wrong fix for %s", name)
 			}
 			kept := filepath.Join(dir, "broken-runs")
+			stillKept := false // whether the last verification left its run kept
 			for i, tt := range []struct {
 				what     string
 				file     string
@@ -77,7 +78,7 @@ func TestVerifyQuickCases(t *testing.T) {
 				{"a wrong fix", write("wrong.env", w.settings), cli.ExitFailure, w.hint},
 			} {
 				code, out, errOut := runLab(t, "", "verify", name, "--settings", tt.file, "--quick", "--binary", bin, "--broken-runs", kept)
-				checkKept(t, tt.what, i > 0, errOut)
+				stillKept = checkKept(t, tt.what, i > 0 && stillKept, errOut)
 				lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 				last := lines[len(lines)-1]
 				t.Logf("%s:\n%s", tt.what, out)
@@ -99,8 +100,9 @@ func TestVerifyQuickCases(t *testing.T) {
 }
 
 // checkKept fails unless the progress errOut says the broken run was
-// reused (reused) or made and kept.
-func checkKept(t *testing.T, what string, reused bool, errOut string) {
+// reused (reused) or made and kept, and reports whether it is still kept:
+// a run that did not show the incident is not.
+func checkKept(t *testing.T, what string, reused bool, errOut string) bool {
 	t.Helper()
 	want := "kept in "
 	if reused {
@@ -109,4 +111,5 @@ func checkKept(t *testing.T, what string, reused bool, errOut string) {
 	if !strings.Contains(errOut, want) || reused == strings.Contains(errOut, "for the next verification") {
 		t.Errorf("%s: the progress does not say %q:\n%s", what, want, errOut)
 	}
+	return !strings.Contains(errOut, "so the run is no longer kept")
 }

@@ -42,6 +42,7 @@ func TestVerifyPlanExercises(t *testing.T) {
 				t.Fatalf("no wrong fix for %s", name)
 			}
 			kept := t.TempDir()
+			stillKept := false // whether the last verification left its run kept
 			for i, tt := range []struct {
 				what     string
 				dir      string
@@ -54,7 +55,7 @@ func TestVerifyPlanExercises(t *testing.T) {
 			} {
 				start := time.Now()
 				code, out, errOut := runLab(t, "", "verify", name, "--plan", tt.dir, "--quick", "--binary", bin, "--broken-runs", kept)
-				checkKept(t, tt.what, i > 0, errOut)
+				stillKept = checkKept(t, tt.what, i > 0 && stillKept, errOut)
 				lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 				last := lines[len(lines)-1]
 				t.Logf("%s, in %s:\n%s", tt.what, time.Since(start).Round(time.Second), out)
