@@ -94,7 +94,7 @@ func TestReadmeFirstScreen(t *testing.T) {
 	lines := strings.Split(string(readme), "\n")
 	first := strings.Join(lines[:min(len(lines), 50)], "\n")
 	for _, want := range []string{
-		"make run ", "make test ", "several minutes", "api.log",
+		"make run ", "make test ", "the first run takes", "api.log",
 		"./bin/loadtest run planners-and-studiers --variant practical",
 		"## Where to look next", "docs/practical.md", "docs/loadtest.md", "docs/lab.md",
 	} {
