@@ -28,7 +28,7 @@ test: cross
 # The end-to-end runs that judge machine-dependent figures, in their own step without -race:
 # the lab's quick cases through package lab and the lab command, and 10,000 connections.
 # They fail, never skip, and run one package at a time (-p 1) so that they do not compete; the lab
-# command's verifications take about 9 minutes (11 on a slower machine), near go test's default
+# command's verifications take about 8 minutes (11 on a slower machine), near go test's default
 # timeout of 10.
 E2E_PKGS = ./lab ./cmd/lab ./loadtests/conncheck
 test-e2e:
