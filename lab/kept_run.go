@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"github.com/taskoverflow-lab/taskoverflow/internal/cli"
-	"github.com/taskoverflow-lab/taskoverflow/lab/sample"
-	"github.com/taskoverflow-lab/taskoverflow/loadtests/conncheck"
-	"github.com/taskoverflow-lab/taskoverflow/loadtests/metrics"
 )
 
 // A kept run is the shipped broken run of a case (the handout's run, for a
@@ -27,33 +24,18 @@ import (
 const keptRunFormat = "taskoverflow-lab broken run 1"
 
 // keptRun is a saved run, as JSON: what it was a run of, where and when,
-// and the figures the judges read.
+// and the run itself (its setup is the case's, not written).
 type keptRun struct {
 	Format string `json:"format"`
 	Case   string `json:"case"`
 	Quick  bool   `json:"quick"`
-	// Setup is the run's setup as the progress describes it: a lab whose
-	// setup has changed since does not reuse the run.
-	Setup string    `json:"setup"`
-	Host  string    `json:"host"`
-	Saved time.Time `json:"saved"`
-
-	Label    string            `json:"label"`
-	Start    time.Time         `json:"start"`
-	LoadAt   time.Duration     `json:"load_at"`
-	Elapsed  time.Duration     `json:"elapsed"`
-	Capacity float64           `json:"capacity,omitempty"`
-	CPU      string            `json:"cpu"`
-	Pids     []int             `json:"pids"`
-	Samples  []sample.Sample   `json:"samples"`
-	Summary  *metrics.Summary  `json:"summary,omitempty"`
-	Conn     *conncheck.Report `json:"conn,omitempty"`
-	Logs     []string          `json:"logs"`
-
-	// A plan's run: its exit code, output and CPU.
-	Exit    int    `json:"exit,omitempty"`
-	Output  string `json:"output,omitempty"`
-	PlanCPU string `json:"plan_cpu,omitempty"`
+	// Described is the run's setup as the progress describes it: a lab
+	// whose setup has changed since does not reuse the run.
+	Described string    `json:"setup"`
+	Host      string    `json:"host"`
+	Saved     time.Time `json:"saved"`
+	// Run is a case's run (only its SetupRun) or a plan's.
+	Run *PlanRun `json:"run"`
 }
 
 // KeptRunError is a kept broken run that lab verify refuses to judge
@@ -162,12 +144,14 @@ func loadKeptRun(path, name string, quick bool, setup string) (*keptRun, error) 
 	switch {
 	case k.Format != keptRunFormat:
 		return refuse("format %q, want %q", k.Format, keptRunFormat)
+	case k.Run == nil || k.Run.SetupRun == nil:
+		return refuse("no run in it")
 	case k.Case != name:
 		return refuse("a run of %s, not of %s", k.Case, name)
 	case k.Quick != quick:
 		return refuse("a run at %s, this verification is at %s", sizes(k.Quick), sizes(quick))
-	case k.Setup != setup:
-		return refuse("the broken run of another setup (%s); this lab's is %s", k.Setup, setup)
+	case k.Described != setup:
+		return refuse("the broken run of another setup (%s); this lab's is %s", k.Described, setup)
 	case k.Host != host:
 		return refuse("made on %s, this is %s: a broken run judges only on the machine that made it", k.Host, host)
 	}
@@ -178,13 +162,7 @@ func loadKeptRun(path, name string, quick bool, setup string) (*keptRun, error) 
 // file beside it so that a reader never sees half a run.
 func saveKeptRun(path, name string, quick bool, setup string, p *PlanRun) error {
 	host, _ := os.Hostname()
-	k := keptRun{Format: keptRunFormat, Case: name, Quick: quick, Setup: setup, Host: host, Saved: time.Now(),
-		Label: p.Label, Start: p.Start, LoadAt: p.LoadAt, Elapsed: p.Elapsed, Capacity: p.Capacity, CPU: p.CPU,
-		Pids: p.Pids, Samples: p.Samples, Summary: p.Summary, Conn: p.Conn,
-		Exit: p.Exit, Output: p.Output, PlanCPU: p.PlanCPU}
-	for _, l := range p.Logs {
-		k.Logs = append(k.Logs, string(l))
-	}
+	k := keptRun{Format: keptRunFormat, Case: name, Quick: quick, Described: setup, Host: host, Saved: time.Now(), Run: p}
 	b, err := json.Marshal(k)
 	if err != nil {
 		return err
@@ -207,16 +185,12 @@ func saveKeptRun(path, name string, quick bool, setup string, p *PlanRun) error 
 	return os.Rename(tmp.Name(), path)
 }
 
-// planRun rebuilds the run from k, with s its setup, sized from the
-// capacity the run measured as runSetup sizes it.
+// planRun returns the kept run with s its setup, sized from the capacity
+// the run measured as runSetup sizes it.
 func (k *keptRun) planRun(s Setup) *PlanRun {
-	if s.Calibrate != nil && k.Capacity > 0 {
-		s.Workload = s.Calibrate.Size(s.Workload, k.Capacity)
+	if s.Calibrate != nil && k.Run.Capacity > 0 {
+		s.Workload = s.Calibrate.Size(s.Workload, k.Run.Capacity)
 	}
-	r := &SetupRun{Label: k.Label, Setup: s, Start: k.Start, LoadAt: k.LoadAt, Elapsed: k.Elapsed, Capacity: k.Capacity,
-		CPU: k.CPU, Pids: k.Pids, Samples: k.Samples, Summary: k.Summary, Conn: k.Conn}
-	for _, l := range k.Logs {
-		r.Logs = append(r.Logs, []byte(l))
-	}
-	return &PlanRun{SetupRun: r, Exit: k.Exit, Output: k.Output, PlanCPU: k.PlanCPU}
+	k.Run.Setup = s
+	return k.Run
 }

@@ -142,6 +142,7 @@ func TestBrokenRunKeptRefused(t *testing.T) {
 		{"another case", func(k map[string]any) { k["case"] = "db-saturation" }, "a run of db-saturation, not of pg-max-connections"},
 		{"the full sizes", func(k map[string]any) { k["quick"] = false }, "a run at the full sizes, this verification is at the quick sizes"},
 		{"another format", func(k map[string]any) { k["format"] = "taskoverflow-lab broken run 0" }, `format "taskoverflow-lab broken run 0"`},
+		{"no run", func(k map[string]any) { delete(k, "run") }, "no run in it"},
 		{"a field this lab does not know", func(k map[string]any) { k["samples_v2"] = []int{1} }, `unknown field "samples_v2"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,11 +65,11 @@ type PlanRun struct {
 	*SetupRun
 	// Exit is the plan's exit code: 0, 99 for a crossed threshold (see
 	// loadtests.Main).
-	Exit int
+	Exit int `json:"exit,omitempty"`
 	// Output is the plan's stdout and stderr, the summary text with them.
-	Output string
+	Output string `json:"output,omitempty"`
 	// PlanCPU says how the plan's process was held, as applied.
-	PlanCPU string
+	PlanCPU string `json:"plan_cpu,omitempty"`
 }
 
 // PlanRuns are the runs lab verify made: the handout's plan and the

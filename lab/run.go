@@ -31,27 +31,28 @@ import (
 // SetupRun is one run of a setup: what the load measured, what the sampler saw
 // and what the server logged.
 type SetupRun struct {
-	Label string
-	Setup Setup
-	Start time.Time
+	Label string `json:"label"`
+	// Setup is not written: a reader knows the case it ran (see keptRun).
+	Setup Setup     `json:"-"`
+	Start time.Time `json:"start"`
 	// LoadAt is when the load started, after Start; Elapsed covers the
 	// load, from its start to its end.
-	LoadAt  time.Duration
-	Elapsed time.Duration
+	LoadAt  time.Duration `json:"load_at"`
+	Elapsed time.Duration `json:"elapsed"`
 	// Capacity is what the calibration measured, in requests a second (0
 	// without one).
-	Capacity float64
+	Capacity float64 `json:"capacity,omitempty"`
 	// CPU says how the API's CPU was limited, as applied.
-	CPU string
+	CPU string `json:"cpu"`
 	// Pids of the API instances.
-	Pids    []int
-	Samples []sample.Sample
+	Pids    []int           `json:"pids"`
+	Samples []sample.Sample `json:"samples"`
 	// Summary is the load plan's summary (nil for the connection check),
 	// Conn the connection check's report (nil for a plan).
-	Summary *metrics.Summary
-	Conn    *conncheck.Report
+	Summary *metrics.Summary  `json:"summary,omitempty"`
+	Conn    *conncheck.Report `json:"conn,omitempty"`
 	// Logs holds each instance's log lines (JSON, one object a line).
-	Logs [][]byte
+	Logs [][]byte `json:"logs"`
 }
 
 // Runner runs cases and writes their results.
